@@ -2,15 +2,22 @@
 PYTHON := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install demo test bench clean-demo
+.PHONY: install data demo test bench clean-demo
 
 install:
 	bash tools/install_env.sh
 
+# the demo digits (scikit-learn) and Fashion-MNIST (Debian package dataset-fashion-mnist)
+data: install
+	$(PYTHON) tools/make_demo_data.py
+	$(PYTHON) tools/prepare_fashion_mnist.py
+
 demo: install
 	bash tools/run_demo.sh
 
+# Fashion-MNIST is optional here: the tests that need it skip with a message without it
 test: install
+	$(PYTHON) tools/prepare_fashion_mnist.py --optional
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
 
 bench: install

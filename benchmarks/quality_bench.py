@@ -1,13 +1,35 @@
-"""The papers' claim in small: kNN top-1 after the same CPU pretraining budget.
+"""Quality study: Matrix-SSL and M-MAE against their baselines on Fashion-MNIST, fairly.
 
-    .venv/bin/python benchmarks/quality_bench.py [--seeds 0 1 2] [--epochs 10] [--out-dir DIR]
+    .venv/bin/python benchmarks/quality_bench.py [--out-dir work_dirs/quality_bench]
+        [--stage search|seeds|test|report|all] [--methods NAME ...] [--quick]
 
-Matrix-SSL, mmpretrain's BYOL and SimSiam (same ResNet-18, projector, predictor,
-two-view pipeline, optimiser and epochs: the demo config with only the algorithm
-and head swapped) and the random initialisation, on the demo digits, for several
-seeds; prints the weighted-kNN top-1 on the val split (mean and standard deviation)
-and the pretraining wall time. A measurement, not a test: whatever comes out is
-reported. Runs ``tools/make_demo_data.py`` first if the data is missing.
+Protocol (printed with every table; the grids are declared below in ``METHODS``):
+
+* **Data**: Fashion-MNIST (``make data``), grey 28 x 28 px. Pretraining and the read-outs'
+  training rows: the first 10,000 train images (their labels are read only by the
+  read-outs). Selection: 2,000 *held-out train* images (train indices 50,000-51,999).
+  Report: the 10,000 test images, read once, at the end, for the selected configs only.
+* **Floors**: raw pixels (the flattened image) and each architecture at random
+  initialisation (BatchNorm statistics re-estimated on the pretraining images), with
+  the same read-outs.
+* **Read-outs** on frozen backbone features (ResNet: pooled last stage; ViT: CLS token
+  after the final norm, no masking): weighted kNN (k 20, T 0.07, cosine) and a linear
+  probe (scikit-learn logistic regression, standardised features, C 1, 1000 L-BFGS
+  steps), at every checkpoint (a quarter, half, three quarters and the end of the
+  schedule).
+* **Equal budget**: every method gets the same number of configurations (``GRID_SIZE``)
+  with the same epochs, seed 0; the one with the best held-out score (mean of kNN and
+  linear top-1 at the end of training) is selected and trained again with seeds 1 and 2.
+* Siamese methods (Matrix-SSL, BYOL, SimSiam, Barlow Twins) share the ResNet-18,
+  projector, predictor, views, optimiser and schedule; masked-image methods (MAE, U-MAE,
+  M-MAE) share one small ViT. Only the algorithm and the searched settings differ.
+
+Every run is appended to ``runs.jsonl`` in ``--out-dir`` as soon as it is evaluated; a
+run already there is skipped, so the study resumes where it stopped. Every read-out
+checkpoint is kept (label-free selection is validated on them). ``--stage report``
+prints the table and writes ``summary.json``, ``quality.png`` (bars with std over seeds)
+and ``curves.png`` (read-out vs epoch). ``--quick`` trains one tiny run per method on a
+few hundred images (the test suite runs it so the script cannot rot).
 """
 import argparse
 import json
@@ -17,80 +39,452 @@ import statistics
 import subprocess
 import sys
 import time
+import warnings
+
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-BASE = 'configs/matrix_ssl/matrix-ssl_resnet18_1xb64-coslr-10e_digits.py'
+SIAMESE_BASE = 'configs/matrix_ssl/matrix-ssl_resnet18-w32_1xb128-coslr-4e_fashion-mnist.py'
+MAE_BASE = 'configs/m_mae/m-mae_vit-tiny-p4_1xb128-coslr-8e_fashion-mnist.py'
+GRID_SIZE = 4
+LOSS = 'model.head.loss.'
+REG = 'model.uniformity_head.loss.'
+# name -> base config, grid of --cfg-options (GRID_SIZE entries each, first = default)
+METHODS = {
+    'Matrix-SSL': dict(config=SIAMESE_BASE, family='siamese', grid=[
+        {},  # published: lam = mu = gamma = 1, order-4 Taylor log, lr 0.5 x batch / 256
+        {LOSS + 'gamma': 0.1},
+        {LOSS + 'lam': 0.5, LOSS + 'mu': 0.5},  # the reference pretrain.sh defaults
+        {LOSS + 'log_method': 'eigh'},  # exact matrix log instead of the Taylor series
+    ]),
+    'BYOL': dict(config='benchmarks/configs/byol_resnet18-w32_1xb128-coslr-4e_fashion-mnist.py',
+                 family='siamese', grid=[
+                     {},
+                     {'optim_wrapper.optimizer.lr': 0.5},
+                     {'optim_wrapper.optimizer.lr': 0.125},
+                     {'optim_wrapper.optimizer.weight_decay': 1e-4},
+                 ]),
+    'SimSiam': dict(
+        config='benchmarks/configs/simsiam_resnet18-w32_1xb128-coslr-4e_fashion-mnist.py',
+        family='siamese', grid=[
+            {'optim_wrapper.optimizer.lr': 0.025},  # published 0.05 x batch / 256
+            {'optim_wrapper.optimizer.lr': 0.1},
+            {'optim_wrapper.optimizer.lr': 0.25},
+            {'optim_wrapper.optimizer.lr': 0.1, 'optim_wrapper.optimizer.weight_decay': 5e-4},
+        ]),
+    'Barlow Twins': dict(
+        config='benchmarks/configs/barlowtwins_resnet18-w32_1xb128-coslr-4e_fashion-mnist.py',
+        family='siamese', grid=[
+            {},
+            {'optim_wrapper.optimizer.lr': 0.1},
+            {'optim_wrapper.optimizer.lr': 0.5},
+            {LOSS + 'lambd': 1.0 / 256},  # off-diagonal weight ~ 1 / dimension
+        ]),
+    'MAE': dict(config=MAE_BASE, family='mae', grid=[
+        {REG + 'lamb': 0.0},  # no regulariser: mmpretrain's MAE objective (tested equal)
+        {REG + 'lamb': 0.0, 'optim_wrapper.optimizer.lr': 1.5e-3},
+        {REG + 'lamb': 0.0, 'optim_wrapper.optimizer.lr': 3e-3},
+        {REG + 'lamb': 0.0, 'model.backbone.mask_ratio': 0.6},
+    ]),
+    'U-MAE': dict(config=MAE_BASE, family='mae', grid=[
+        {REG + 'reg': 'square', REG + 'lamb': 0.01},
+        {REG + 'reg': 'square', REG + 'lamb': 0.1},
+        {REG + 'reg': 'square', REG + 'lamb': 0.01, 'optim_wrapper.optimizer.lr': 1.5e-3},
+        {REG + 'reg': 'square', REG + 'lamb': 1.0},
+    ]),
+    'M-MAE': dict(config=MAE_BASE, family='mae', grid=[
+        {},  # published: TCR, lamb 1e-2, mu 3
+        {REG + 'lamb': 0.1},
+        {REG + 'lamb': 1e-2, 'optim_wrapper.optimizer.lr': 1.5e-3},
+        {REG + 'mu': 1.0},
+    ]),
+}
+SEEDS = (0, 1, 2)
+HELDOUT = (50000, 52000)
+QUICK = dict(images=256, heldout=(50000, 50256), test=256, epochs=1, batch=64)
 
 
-def variant_config(out_dir, name, epochs):
-    """A config inheriting the demo config with another algorithm (same everything else)."""
-    base = osp.join(REPO, BASE)
-    inherited = ('data_preprocessor={{_base_.model.data_preprocessor}}, '
-                 'backbone={{_base_.model.backbone}}, neck={{_base_.model.neck}}')
-    head = ("dict(type='LatentPredictHead', predictor={{_base_.model.head.predictor}}, "
-            "loss=dict(type='CosineSimilarityLoss'))")
-    overrides = {
-        'Matrix-SSL': '',
-        'BYOL (mmpretrain)': f"""model = dict(_delete_=True, type='BYOL', base_momentum=0.004,
-    {inherited}, head={head})
-""",
-        'SimSiam (mmpretrain)': f"""model = dict(_delete_=True, type='SimSiam',
-    {inherited}, head={head})
-""",
-    }[name]
-    slug = name.split(' ')[0].lower()
-    path = osp.join(out_dir, f'{slug}.py')
-    with open(path, 'w') as f:
-        f.write(f"_base_ = {base!r}\n{overrides}\ntrain_cfg = dict(max_epochs={epochs})\n"
-                "custom_hooks = []\n")
-    return path
+def family_of(method):
+    return METHODS[method]['family']
 
 
-def main():
+def run_id(method, index, seed):
+    return f'{method.replace(" ", "-").lower()}_c{index}_s{seed}'
+
+
+class Study:
+    """Runs, evaluations and the results file of one study directory."""
+
+    def __init__(self, out_dir, quick=False, threads=None):
+        self.out_dir, self.quick, self.threads = out_dir, quick, threads
+        os.makedirs(out_dir, exist_ok=True)
+        self.results_path = osp.join(out_dir, 'runs.jsonl')
+        self.runs = {}
+        if osp.isfile(self.results_path):
+            with open(self.results_path) as f:
+                for line in f:
+                    if line.strip():
+                        row = json.loads(line)
+                        self.runs[row['id']] = row
+        self._data = {}
+        self.durations = []
+
+    # -- data ---------------------------------------------------------------------------
+    def datasets(self):
+        if self._data:
+            return self._data
+        from mmengine.registry import init_default_scope
+        from mmpretrain.registry import DATASETS
+        init_default_scope('mmpretrain')
+        common = dict(type='FashionMNIST', data_root=osp.join(REPO, 'data/fashion_mnist'),
+                      download=False, pipeline=[dict(type='PackInputs')])
+        images = QUICK['images'] if self.quick else 10000
+        heldout = QUICK['heldout'] if self.quick else HELDOUT
+        self._data = dict(
+            bank=DATASETS.build(dict(common, split='train', indices=images)),
+            heldout=DATASETS.build(dict(common, split='train', indices=list(range(*heldout)))),
+            test=DATASETS.build(dict(common, split='test',
+                                     indices=QUICK['test'] if self.quick else None)))
+        return self._data
+
+    # -- training -----------------------------------------------------------------------
+    def config_path(self, method):
+        return osp.join(REPO, METHODS[method]['config'])
+
+    def train(self, method, index, seed):
+        work_dir = osp.join(self.out_dir, run_id(method, index, seed))
+        options = dict(METHODS[method]['grid'][index])
+        options['randomness.seed'] = seed
+        if self.quick:
+            options.update({'train_cfg.max_epochs': QUICK['epochs'],
+                            'train_dataloader.batch_size': QUICK['batch'],
+                            'train_dataloader.dataset.indices': QUICK['images'],
+                            'default_hooks.checkpoint.interval': 1,
+                            'default_hooks.logger.interval': 1})
+        command = [sys.executable, osp.join(REPO, 'tools/train.py'), self.config_path(method),
+                   '--work-dir', work_dir, '--cfg-options',
+                   *[f'{k}={v}' for k, v in options.items()]]
+        env = dict(os.environ)
+        if self.threads:
+            env['OMP_NUM_THREADS'] = str(self.threads)
+        start = time.time()
+        with open(osp.join(self.out_dir, run_id(method, index, seed) + '.log'), 'w') as log:
+            result = subprocess.run(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                                    env=env)
+        if result.returncode:
+            return None, time.time() - start, work_dir
+        return options, time.time() - start, work_dir
+
+    # -- evaluation ---------------------------------------------------------------------
+    def features(self, cfg, checkpoint, splits, seed=0):
+        import torch
+        from mssl_plugin.analysis import (build_model_with_backbone, embed_dataset,
+                                          reestimate_batchnorm)
+        data = self.datasets()
+        torch.manual_seed(seed)
+        model = build_model_with_backbone(cfg, checkpoint, seed, verbose=False)
+        if checkpoint is None:
+            reestimate_batchnorm(model, data['bank'])
+        return {split: embed_dataset(model, data[split], 256, progress=False)
+                for split in splits}
+
+    @staticmethod
+    def readouts(features, query):
+        from mssl_plugin.analysis import knn_top1, linear_probe_top1
+        bank_x, bank_y = features['bank']
+        query_x, query_y = features[query]
+        return dict(knn=round(knn_top1(bank_x, bank_y, query_x, query_y), 2),
+                    linear=round(linear_probe_top1(bank_x, bank_y, query_x, query_y), 2))
+
+    def checkpoints(self, work_dir):
+        found = []
+        for name in os.listdir(work_dir):
+            if name.startswith('epoch_') and name.endswith('.pth'):
+                found.append((int(name[6:-4]), osp.join(work_dir, name)))
+        return sorted(found)
+
+    def evaluate(self, method, work_dir, split):
+        from mmengine.config import Config
+        cfg = Config.fromfile(self.config_path(method))
+        readouts = {}
+        for epoch, path in self.checkpoints(work_dir):
+            features = self.features(cfg, path, ('bank', split))
+            readouts[str(epoch)] = self.readouts(features, split)
+        return readouts
+
+    def record(self, row):
+        self.runs[row['id']] = row
+        with open(self.results_path, 'a') as f:
+            f.write(json.dumps(row) + '\n')
+
+    # -- stages -------------------------------------------------------------------------
+    def do_run(self, method, index, seed, position, total):
+        key = run_id(method, index, seed)
+        if key in self.runs:
+            return self.runs[key]
+        eta = ''
+        if self.durations:
+            left = total - position + 1
+            eta = f', ETA {statistics.mean(self.durations) * left / 60:.0f} min'
+        print(f'[{position}/{total}] {method} config {index} seed {seed}{eta}', flush=True)
+        start = time.time()
+        options, train_s, work_dir = self.train(method, index, seed)
+        if options is None:
+            print(f'  failed: see {osp.join(self.out_dir, key + ".log")}', flush=True)
+            row = dict(id=key, method=method, config=index, seed=seed, failed=True,
+                       options=METHODS[method]['grid'][index], train_s=round(train_s))
+            self.record(row)
+            return row
+        row = dict(id=key, method=method, config=index, seed=seed, failed=False,
+                   options=METHODS[method]['grid'][index], train_s=round(train_s),
+                   work_dir=work_dir, heldout=self.evaluate(method, work_dir, 'heldout'))
+        self.record(row)
+        self.durations.append(time.time() - start)
+        last = row['heldout'][max(row['heldout'], key=int)]
+        print(f'  held-out kNN {last["knn"]:.2f} linear {last["linear"]:.2f} '
+              f'({train_s:.0f} s training)', flush=True)
+        return row
+
+    def selected(self, method):
+        """Index of the config with the best held-out score at the end, or None."""
+        if self.quick:
+            return 0
+        scores = {}
+        for index in range(len(METHODS[method]['grid'])):
+            row = self.runs.get(run_id(method, index, 0))
+            if row is None:
+                return None
+            if not row['failed']:
+                final = row['heldout'][max(row['heldout'], key=int)]
+                scores[index] = (final['knn'] + final['linear']) / 2
+        return max(scores, key=scores.get) if scores else None
+
+    def search(self, methods):
+        # config-major order: every method has runs early, whenever the study is stopped
+        plan = [(m, i, 0) for i in range(GRID_SIZE) for m in methods]
+        for position, (method, index, seed) in enumerate(plan, 1):
+            self.do_run(method, index, seed, position, len(plan))
+
+    def seeds(self, methods):
+        plan = [(m, self.selected(m), s) for m in methods for s in SEEDS[1:]
+                if self.selected(m) is not None]
+        for position, (method, index, seed) in enumerate(plan, 1):
+            self.do_run(method, index, seed, position, len(plan))
+
+    def test(self, methods):
+        """Test-split read-outs of the selected configs' runs and of the floors (once)."""
+        for method in methods:
+            index = self.selected(method)
+            for seed in SEEDS if index is not None else ():
+                row = self.runs.get(run_id(method, index, seed))
+                if row is None or row['failed'] or 'test' in row:
+                    continue
+                print(f'test read-out: {method} config {index} seed {seed}', flush=True)
+                row = dict(row, test=self.evaluate(method, row['work_dir'], 'test'))
+                self.record(row)
+        self.floors()
+
+    def floors(self):
+        import torch
+        from mmengine.config import Config
+        from mssl_plugin.analysis import knn_top1, linear_probe_top1
+        if 'floor_pixels' not in self.runs:
+            print('floor: raw pixels', flush=True)
+            data = self.datasets()
+            pixels = {}
+            for split in ('bank', 'heldout', 'test'):
+                infos = [data[split].get_data_info(i) for i in range(len(data[split]))]
+                x = torch.stack([torch.as_tensor(d['img'], dtype=torch.float32).flatten()
+                                 for d in infos])
+                y = torch.as_tensor([int(d['gt_label']) for d in infos])
+                pixels[split] = (x, y)
+            row = dict(id='floor_pixels', floor=True)
+            for split in ('heldout', 'test'):
+                bank_x, bank_y = pixels['bank']
+                x, y = pixels[split]
+                row[split] = dict(
+                    knn=round(knn_top1(torch.nn.functional.normalize(bank_x, dim=1), bank_y,
+                                       torch.nn.functional.normalize(x, dim=1), y), 2),
+                    linear=round(linear_probe_top1(bank_x, bank_y, x, y), 2))
+            self.record(row)
+        for family, config in (('siamese', SIAMESE_BASE), ('mae', MAE_BASE)):
+            key = f'floor_random_{family}'
+            if key in self.runs:
+                continue
+            print(f'floor: random init ({family})', flush=True)
+            cfg = Config.fromfile(osp.join(REPO, config))
+            row = dict(id=key, floor=True)
+            for seed in SEEDS:
+                features = self.features(cfg, None, ('bank', 'heldout', 'test'), seed)
+                for split in ('heldout', 'test'):
+                    row.setdefault(split, []).append(self.readouts(features, split))
+            self.record(row)
+
+    # -- report -------------------------------------------------------------------------
+    def summary(self, methods):
+        table = {}
+        for method in methods:
+            index = self.selected(method)
+            rows = [self.runs.get(run_id(method, index, s)) for s in SEEDS] \
+                if index is not None else []
+            rows = [r for r in rows if r and not r['failed']]
+            entry = dict(config=index, options=METHODS[method]['grid'][index]
+                         if index is not None else None, seeds=[r['seed'] for r in rows])
+            for split in ('heldout', 'test'):
+                finals = [r[split][max(r[split], key=int)] for r in rows if split in r]
+                for readout in ('knn', 'linear'):
+                    values = [f[readout] for f in finals]
+                    entry[f'{split}_{readout}'] = values
+            entry['curve'] = {}
+            for r in rows:
+                source = r.get('test', r['heldout'])
+                for epoch, values in source.items():
+                    entry['curve'].setdefault(epoch, []).append(values)
+            entry['curve_split'] = 'test' if all('test' in r for r in rows) and rows \
+                else 'heldout'
+            entry['search'] = {
+                i: self.runs[run_id(method, i, 0)]['heldout'][
+                    max(self.runs[run_id(method, i, 0)]['heldout'], key=int)]
+                for i in range(GRID_SIZE)
+                if run_id(method, i, 0) in self.runs and not self.runs[run_id(method, i, 0)][
+                    'failed']}
+            table[method] = entry
+        floors = {k: v for k, v in self.runs.items() if v.get('floor')}
+        return dict(methods=table, floors=floors, grids={m: METHODS[m]['grid'] for m in methods},
+                    protocol=__doc__.split('Protocol')[1].split('Every run')[0].strip())
+
+    def report(self, methods):
+        summary = self.summary(methods)
+        with open(osp.join(self.out_dir, 'summary.json'), 'w') as f:
+            json.dump(summary, f, indent=1)
+        print(format_table(summary))
+        try:
+            plot(summary, self.out_dir)
+        except ImportError as error:  # matplotlib is optional
+            print(f'no plots: {error}')
+        return summary
+
+
+def _mean_std(values):
+    if not values:
+        return '-'
+    spread = statistics.stdev(values) if len(values) > 1 else 0.0
+    return f'{statistics.mean(values):.2f} +- {spread:.2f} (n={len(values)})'
+
+
+def format_table(summary):
+    lines = [f'Grids (search budget: {GRID_SIZE} configurations per method, seed 0, '
+             'selected on held-out train images):']
+    for method, grid in summary['grids'].items():
+        lines.append(f'  {method}: ' + ' | '.join(json.dumps(g) for g in grid))
+    lines.append('')
+    lines.append(f'{"method":<14}{"cfg":>4}  {"test kNN":<24}{"test linear":<24}'
+                 f'{"held-out kNN":<24}{"held-out linear":<24}')
+    floors = summary['floors']
+    for key, name in (('floor_pixels', 'raw pixels'), ('floor_random_siamese', 'random R18'),
+                      ('floor_random_mae', 'random ViT')):
+        if key not in floors:
+            continue
+        row = floors[key]
+        cells = []
+        for split in ('test', 'heldout'):
+            values = row[split] if isinstance(row[split], list) else [row[split]]
+            for readout in ('knn', 'linear'):
+                cells.append(_mean_std([v[readout] for v in values]))
+        lines.append(f'{name:<14}{"-":>4}  ' + ''.join(f'{c:<24}' for c in cells))
+    for method, entry in summary['methods'].items():
+        cells = [_mean_std(entry[f'{s}_{r}']) for s in ('test', 'heldout')
+                 for r in ('knn', 'linear')]
+        config = '-' if entry['config'] is None else entry['config']
+        lines.append(f'{method:<14}{config:>4}  ' + ''.join(f'{c:<24}' for c in cells))
+    lines.append('')
+    lines.append('Read-outs along the schedule (selected config, mean over seeds, kNN / linear):')
+    for method, entry in summary['methods'].items():
+        points = ', '.join(
+            f'ep {epoch}: {statistics.mean(v["knn"] for v in values):.1f} / '
+            f'{statistics.mean(v["linear"] for v in values):.1f}'
+            for epoch, values in sorted(entry['curve'].items(), key=lambda kv: int(kv[0])))
+        lines.append(f'  {method:<14}[{entry["curve_split"]}] {points}')
+    lines.append('')
+    lines.append('Search (held-out kNN / linear at the end, seed 0):')
+    for method, entry in summary['methods'].items():
+        lines.append(f'  {method:<14}' + ', '.join(
+            f'c{i}: {v["knn"]:.1f} / {v["linear"]:.1f}' for i, v in entry['search'].items()))
+    return '\n'.join(lines)
+
+
+def plot(summary, out_dir):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    methods = [m for m, e in summary['methods'].items() if e['test_knn'] or e['heldout_knn']]
+    split = 'test' if all(summary['methods'][m]['test_knn'] for m in methods) else 'heldout'
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, readout in zip(axes, ('knn', 'linear')):
+        values = [summary['methods'][m][f'{split}_{readout}'] for m in methods]
+        means = [statistics.mean(v) for v in values]
+        stds = [statistics.stdev(v) if len(v) > 1 else 0.0 for v in values]
+        ax.bar(range(len(methods)), means, yerr=stds, capsize=4, color='tab:blue')
+        for key, style in (('floor_pixels', 'k--'), ('floor_random_siamese', 'r:')):
+            floor = summary['floors'].get(key)
+            if floor:
+                rows = floor[split] if isinstance(floor[split], list) else [floor[split]]
+                ax.axhline(statistics.mean(r[readout] for r in rows), linestyle=style[1:],
+                           color=style[0], label=key.replace('floor_', ''))
+        ax.set_xticks(range(len(methods)), methods, rotation=30, fontsize=8)
+        ax.set_ylabel(f'{readout} top-1 (%), {split}')
+        ax.set_ylim(bottom=max(0, min(means) - 15) if means else 0)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(osp.join(out_dir, 'quality.png'), dpi=110)
+    plt.close(fig)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, readout in zip(axes, ('knn', 'linear')):
+        for method in methods:
+            curve = summary['methods'][method]['curve']
+            epochs = sorted(curve, key=int)
+            ax.plot([int(e) for e in epochs],
+                    [statistics.mean(v[readout] for v in curve[e]) for e in epochs],
+                    marker='o', label=method)
+        ax.set_xlabel('epoch')
+        ax.set_ylabel(f'{readout} top-1 (%)')
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(osp.join(out_dir, 'curves.png'), dpi=110)
+    plt.close(fig)
+
+
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--epochs', type=int, default=10)
-    parser.add_argument('--methods', nargs='+',
-                        default=['Matrix-SSL', 'BYOL (mmpretrain)', 'SimSiam (mmpretrain)'])
-    parser.add_argument('--out-dir', default='work_dirs/quality_bench')
-    args = parser.parse_args()
-    os.makedirs(args.out_dir, exist_ok=True)
-    python = sys.executable
-    subprocess.run([python, 'tools/make_demo_data.py', '--coco-out', ''], cwd=REPO, check=True)
-    results = {name: [] for name in ['random init'] + args.methods}
-    seconds = {name: [] for name in args.methods}
-    for seed in args.seeds:
-        for name in args.methods:
-            config = variant_config(args.out_dir, name, args.epochs)
-            work_dir = osp.join(args.out_dir, f'{osp.basename(config)[:-3]}_seed{seed}')
-            start = time.time()
-            subprocess.run([python, 'tools/train.py', config, '--work-dir', work_dir,
-                            '--cfg-options', f'randomness.seed={seed}'], cwd=REPO, check=True,
-                           stdout=subprocess.DEVNULL)
-            seconds[name].append(time.time() - start)
-            knn = osp.join(work_dir, 'knn.json')
-            subprocess.run([python, 'tools/knn_eval.py', config,
-                            osp.join(work_dir, f'epoch_{args.epochs}.pth'), '--out', knn,
-                            '--seed', str(seed)], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
-            with open(knn) as f:
-                results[name].append(json.load(f)[-1]['knn_top1'])
-            print(f'seed {seed} {name}: {results[name][-1]:.2f}% '
-                  f'({seconds[name][-1]:.0f} s)', flush=True)
-        knn = osp.join(args.out_dir, f'random_seed{seed}.json')
-        subprocess.run([python, 'tools/knn_eval.py', BASE, '--random-init', '--seed', str(seed),
-                        '--out', knn], cwd=REPO, check=True, stdout=subprocess.DEVNULL)
-        with open(knn) as f:
-            results['random init'].append(json.load(f)[0]['knn_top1'])
-    print(f'\nkNN top-1 (%) on the demo val split after {args.epochs} epochs, '
-          f'seeds {args.seeds}')
-    print(f'{"method":<24}{"mean":>8}{"std":>8}{"per seed":>28}{"train s":>9}')
-    for name, values in results.items():
-        spread = statistics.stdev(values) if len(values) > 1 else 0.0
-        wall = f'{statistics.mean(seconds[name]):.0f}' if name in seconds else '-'
-        print(f'{name:<24}{statistics.mean(values):>8.2f}{spread:>8.2f}'
-              f'{", ".join(f"{v:.2f}" for v in values):>28}{wall:>9}')
-    with open(osp.join(args.out_dir, 'quality.json'), 'w') as f:
-        json.dump(dict(results=results, seconds=seconds, epochs=args.epochs), f, indent=1)
+    parser.add_argument('--out-dir', default=osp.join(REPO, 'work_dirs/quality_bench'))
+    parser.add_argument('--stage', default='all',
+                        choices=['search', 'seeds', 'test', 'report', 'all'])
+    parser.add_argument('--methods', nargs='+', default=list(METHODS), choices=list(METHODS))
+    parser.add_argument('--quick', action='store_true',
+                        help='one tiny run per method (first config, seed 0): a smoke test')
+    parser.add_argument('--threads', type=int, help='OMP_NUM_THREADS of the training runs')
+    args = parser.parse_args(argv)
+    sys.path.insert(0, REPO)
+    from tools.prepare_fashion_mnist import MISSING_HELP, is_prepared
+    if not is_prepared(osp.join(REPO, 'data/fashion_mnist')):
+        sys.exit(MISSING_HELP)
+    import mssl_plugin  # noqa: F401  (registers the plugin before the dataset builds)
+    study = Study(args.out_dir, quick=args.quick, threads=args.threads)
+    if args.quick:
+        for position, method in enumerate(args.methods, 1):
+            study.do_run(method, 0, 0, position, len(args.methods))
+        study.test(args.methods)
+        return study.report(args.methods)
+    if args.stage in ('search', 'all'):
+        study.search(args.methods)
+    if args.stage in ('seeds', 'all'):
+        study.seeds(args.methods)
+    if args.stage in ('test', 'all'):
+        if any(study.selected(m) is None for m in args.methods):
+            print('the search is not complete for every method: test read-out postponed')
+        else:
+            study.test(args.methods)
+    return study.report(args.methods)
 
 
 if __name__ == '__main__':

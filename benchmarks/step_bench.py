@@ -59,11 +59,11 @@ def make_runner_state(max_iters):
     MessageHub.get_current_instance().update_info('iter', 0)
 
 
-def build(model_cfg, optim_cfg):
+def build(model_cfg, optim_cfg, device='cpu'):
     torch.manual_seed(0)
     model = MODELS.build(model_cfg)
     model.init_weights()
-    model.train()
+    model.to(device).train()
     return model, build_optim_wrapper(model, optim_cfg)
 
 
@@ -75,17 +75,24 @@ def batch(views, size, n, seed=0):
     return dict(inputs=inputs, data_samples=[DataSample().set_gt_label(i % 10) for i in range(n)])
 
 
-def bench(group, variants, optim_cfg, data, steps, rounds):
-    built = {name: build(cfg, optim_cfg) for name, cfg in variants.items()}
+def synchronize(device):
+    if device == 'cuda':
+        torch.cuda.synchronize()
+
+
+def bench(group, variants, optim_cfg, data, steps, rounds, device='cpu'):
+    built = {name: build(cfg, optim_cfg, device) for name, cfg in variants.items()}
     for model, optim in built.values():  # warm-up
         for _ in range(2):
             model.train_step(data, optim)
     times = {name: [] for name in built}
     for _ in range(rounds):
         for name, (model, optim) in built.items():
+            synchronize(device)
             start = time.perf_counter()
             for _ in range(steps):
                 model.train_step(data, optim)
+            synchronize(device)
             times[name].append((time.perf_counter() - start) / steps)
     baseline = statistics.median(next(iter(times.values())))
     print(f'\n{group}')
@@ -101,6 +108,8 @@ def main():
     parser.add_argument('--batch', type=int, default=32)
     parser.add_argument('--steps', type=int, default=10)
     parser.add_argument('--rounds', type=int, default=5)
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu',
+                        help='cuda: models on the GPU (SyncBN needs a process group: BN here)')
     args = parser.parse_args()
     init_default_scope('mmpretrain')
     import logging
@@ -108,14 +117,16 @@ def main():
     from mmengine.logging import MMLogger
     MMLogger.get_current_instance().setLevel(logging.ERROR)  # no per-parameter init dumps
     make_runner_state(max_iters=1000)
-    print(f'torch {torch.__version__}, {platform.machine()}, {torch.get_num_threads()} threads, '
+    where = torch.cuda.get_device_name() if args.device == 'cuda' else \
+        f'{torch.get_num_threads()} threads'
+    print(f'torch {torch.__version__}, {platform.machine()}, {args.device} ({where}), '
           f'batch {args.batch}, {args.steps} steps x {args.rounds} interleaved rounds')
     ssl_cfg = Config.fromfile(MATRIX_SSL)
     bench('ResNet-18, 32 px, two views', siamese_variants(ssl_cfg.model), ssl_cfg.optim_wrapper,
-          batch(2, 32, args.batch), args.steps, args.rounds)
+          batch(2, 32, args.batch), args.steps, args.rounds, args.device)
     mae_cfg = Config.fromfile(MMAE)
     bench('ViT 4x128 patch 4, 32 px', mae_variants(mae_cfg.model), mae_cfg.optim_wrapper,
-          batch(1, 32, args.batch), args.steps, args.rounds)
+          batch(1, 32, args.batch), args.steps, args.rounds, args.device)
 
 
 if __name__ == '__main__':

@@ -2,16 +2,18 @@
 
 Importing the package (``custom_imports = dict(imports=['mssl_plugin'])``)
 registers every component in mmpretrain's registries, lets mmengine
-checkpoints load with torch's safe unpickler and fixes mmcv 2.1.0's
-``adjust_hue`` under numpy 2 (``mssl_plugin.compat``).
+checkpoints load with torch's safe unpickler, fixes mmcv 2.1.0's
+``adjust_hue`` under numpy 2 and lets configs inherit the packaged ones with
+``_base_ = 'mssl_plugin::...'`` (``mssl_plugin.compat``, ``mssl_plugin.registry``).
 """
-from .compat import patch_mmcv_adjust_hue
+from .compat import patch_mmcv_adjust_hue, register_package_configs
 from .engine import allow_mmengine_checkpoint_types
 from .version import __version__
 
 allow_mmengine_checkpoint_types()
 patch_mmcv_adjust_hue()
+register_package_configs()
 
-from . import engine, models  # noqa: E402,F401
+from . import engine, models, registry  # noqa: E402,F401
 
 __all__ = ['__version__', 'engine', 'models']

@@ -9,7 +9,8 @@ pool of the last stage, L2-normalised),
 then classifies each val image by the cosine-similarity-weighted vote
 :math:`\\sum \\exp(s / T)` of its k nearest train images (InstDisc / DINO
 protocol). ``--random-init`` evaluates the same architecture at its random
-initialisation next to the checkpoints. Prints one line per model and writes
+initialisation next to the checkpoints, its BatchNorm statistics re-estimated on
+the train split (a fair floor). Prints one line per model and writes
 them as JSON with ``--out``.
 """
 import argparse
@@ -18,20 +19,8 @@ import warnings
 
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
 
-import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
-
-
-def knn_top1(train_x, train_y, val_x, val_y, k, temperature):
-    """Top-1 accuracy (%) of similarity-weighted kNN voting."""
-    num_classes = int(max(train_y.max(), val_y.max())) + 1
-    similarity = val_x @ train_x.T
-    top_sim, top_idx = similarity.topk(min(k, len(train_x)), dim=1)
-    weights = (top_sim / temperature).exp()
-    votes = torch.zeros(len(val_x), num_classes)
-    votes.scatter_add_(1, train_y[top_idx], weights)
-    return 100.0 * (votes.argmax(1) == val_y).float().mean().item()
 
 
 def main(argv=None):
@@ -44,6 +33,8 @@ def main(argv=None):
     parser.add_argument('--temperature', type=float)
     parser.add_argument('--seed', type=int, default=0, help='seed of the random init')
     parser.add_argument('--out', help='write the results as JSON here')
+    parser.add_argument('--verbose', action='store_true',
+                        help="show mmengine's per-parameter init report")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     cfg = Config.fromfile(args.config)
@@ -62,10 +53,13 @@ def main(argv=None):
     runs = ([('random init', None)] if args.random_init else []) + \
         [(path, path) for path in args.checkpoints]
     results = []
-    from mssl_plugin.analysis import build_model_with_backbone, embed_dataset
+    from mssl_plugin.analysis import (build_model_with_backbone, embed_dataset, knn_top1,
+                                      reestimate_batchnorm)
+    batch_size = knn.get('batch_size', 128)
     for name, checkpoint in runs:
-        model = build_model_with_backbone(cfg, checkpoint, args.seed)
-        batch_size = knn.get('batch_size', 128)
+        model = build_model_with_backbone(cfg, checkpoint, args.seed, verbose=args.verbose)
+        if checkpoint is None:
+            reestimate_batchnorm(model, train_set, batch_size)
         print(f'  embedding the train and val splits for {name}')
         train_x, train_y = embed_dataset(model, train_set, batch_size)
         val_x, val_y = embed_dataset(model, val_set, batch_size)

@@ -19,8 +19,13 @@ RUN=work_dirs/demo/$(date +%Y%m%d_%H%M%S)
 
 $PY tools/print_env.py
 $PY tools/make_demo_data.py --out data/demo_digits --coco-out data/demo_coco
-echo "== 1/3 Matrix-SSL pretraining on CPU -> $RUN/pretrain"
-$PY tools/train.py "$CONFIG" --work-dir "$RUN/pretrain" "$@"
+echo "== 1/3 Matrix-SSL pretraining on CPU -> $RUN/pretrain (full log: $RUN/pretrain.log)"
+mkdir -p "$RUN"
+$PY tools/train.py "$CONFIG" --work-dir "$RUN/pretrain" "$@" > "$RUN/pretrain.log" 2>&1 \
+    || { tail -n 30 "$RUN/pretrain.log"; exit 1; }
+# one line per epoch: the logger's end-of-epoch line, without the timing columns
+grep -aE "Epoch\(train\) +\[[0-9]+\]\[([0-9]+)/\1\]" "$RUN/pretrain.log" \
+    | sed -E 's/.*(Epoch\(train\) +\[[0-9]+\]).*(lr: [^ ]+).*(loss: [^ ]+).*/  \1  \2  \3/'
 CHECKPOINT="$RUN/pretrain/$(cat "$RUN/pretrain/last_checkpoint" | xargs basename)"
 echo "== 2/3 kNN evaluation of $CHECKPOINT"
 $PY tools/knn_eval.py "$CONFIG" "$CHECKPOINT" --random-init --out "$RUN/knn.json"

@@ -1,55 +1,13 @@
-"""Evaluate a checkpoint with the config's test loop (mmpretrain-style configs).
+"""Evaluate a checkpoint: ``python tools/test.py CONFIG CHECKPOINT [options]``.
 
-    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--cfg-options ...] [--launcher ...]
+The launcher itself is ``mssl_plugin/cli/test.py`` (``mssl-test`` once installed).
 """
-import argparse
-import os
 import os.path as osp
-import warnings
+import sys
 
-warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))  # the checkout's plugin
 
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-
-
-def parse_args(argv=None):
-    parser = argparse.ArgumentParser(description='Test a model (mssl_plugin)')
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('--work-dir')
-    parser.add_argument('--out', help='dump the metrics / predictions to this pickle file')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
-                        default='none')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
-
-
-def main(argv=None):
-    args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    if cfg.get('test_dataloader') is None:
-        raise ValueError(f'{args.config} has no test_dataloader: self-supervised pretraining '
-                         f'configs are evaluated with tools/knn_eval.py or a benchmark config')
-    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
-        './work_dirs', osp.splitext(osp.basename(args.config))[0])
-    cfg.load_from = args.checkpoint
-    if args.out:
-        cfg.test_evaluator = [cfg.test_evaluator] if isinstance(cfg.test_evaluator, dict) \
-            else list(cfg.test_evaluator)
-        cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.out))
-    from mssl_plugin.engine import prepare_cpu_distributed
-    prepare_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg)
-    return runner.test()
-
+from mssl_plugin.cli.test import main  # noqa: E402
 
 if __name__ == '__main__':
     main()

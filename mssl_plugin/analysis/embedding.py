@@ -1,4 +1,6 @@
 """Frozen-backbone embeddings of a dataset, for kNN evaluation and spectrum analysis."""
+import contextlib
+import logging
 from typing import Optional, Tuple
 
 import torch
@@ -7,22 +9,60 @@ from mmengine.dataset import default_collate
 from torch.utils.data import DataLoader
 
 
-def build_model_with_backbone(cfg, checkpoint: Optional[str], seed: int = 0):
+@contextlib.contextmanager
+def quiet_init_report(verbose: bool = False):
+    """Hold back mmengine's per-parameter ``init_weights`` report (INFO lines).
+
+    Without a log file mmengine writes one "<name> - <shape>: The value is the same
+    before and after calling `init_weights`" block per parameter (hundreds of lines
+    for a ResNet-18) to the current logger; tools that build a model only to read
+    features raise that logger to WARNING meanwhile. ``verbose=True`` keeps it.
+    """
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    if not verbose:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def build_model_with_backbone(cfg, checkpoint: Optional[str], seed: int = 0,
+                              verbose: bool = False):
     """Build ``cfg.model`` (random init with ``seed``) and load a backbone into it.
 
     ``checkpoint`` may be any checkpoint whose backbone fits: this plugin's training
     checkpoints, an extracted backbone, an official Matrix-SSL file, or another
     mmpretrain self-supervised method's checkpoint with the same backbone (BYOL,
     SimSiam, ...). Only the backbone is loaded, strictly (``MsslPretrained``).
+    mmengine's init report is held back unless ``verbose``.
     """
     from mmpretrain.registry import MODELS
     from mssl_plugin.engine import MsslPretrainedInit
     torch.manual_seed(seed)
-    model = MODELS.build(cfg.model)
-    model.init_weights()
-    if checkpoint is not None:
-        MsslPretrainedInit(checkpoint=checkpoint)(model.backbone)
+    with quiet_init_report(verbose):
+        model = MODELS.build(cfg.model)
+        model.init_weights()
+        if checkpoint is not None:
+            MsslPretrainedInit(checkpoint=checkpoint)(model.backbone)
     return model.eval()
+
+
+def backbone_features(backbone, inputs: torch.Tensor) -> torch.Tensor:
+    """One feature vector per image, :math:`(B, C)`, from a frozen backbone.
+
+    CNNs: global average pool of the last stage. MAE-style ViTs (``MAEViT``, which
+    masks by default): the whole image without masking, CLS token after the final
+    norm (what mmpretrain's MAE linear-probing configs read). Other ViTs: their
+    configured output (e.g. ``out_type='cls_token'``).
+    """
+    if hasattr(backbone, 'mask_ratio'):
+        return backbone(inputs, mask=None)[-1][:, 0].float()
+    last = backbone(inputs)[-1]
+    pooled = last.mean(dim=(2, 3)) if last.dim() == 4 else last
+    return pooled.flatten(1).float()
 
 
 @torch.no_grad()
@@ -41,10 +81,7 @@ def embed_dataset(model, dataset, batch_size: int = 128, normalize: bool = True,
     features, labels = [], []
     for batch in loader:
         data = model.data_preprocessor(dict(inputs=[batch['inputs']], data_samples=None), False)
-        outputs = model.backbone(data['inputs'][0])
-        last = outputs[-1]
-        pooled = last.mean(dim=(2, 3)) if last.dim() == 4 else last
-        pooled = pooled.flatten(1).float()
+        pooled = backbone_features(model.backbone, data['inputs'][0])
         features.append(F.normalize(pooled, dim=1) if normalize else pooled)
         labels.append(torch.as_tensor([
             s.gt_label.item() if 'gt_label' in s else -1 for s in batch['data_samples']]))

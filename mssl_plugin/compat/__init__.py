@@ -1,4 +1,9 @@
-"""Fixes for the pinned OpenMMLab stack on current numpy/torch, applied on import."""
-from .mmcv_numpy2 import adjust_hue, patch_mmcv_adjust_hue
+"""Workarounds for the pinned OpenMMLab stack, applied on import.
 
-__all__ = ['adjust_hue', 'patch_mmcv_adjust_hue']
+One module per upstream problem; each module docstring names the upstream version it
+works around and when it can be deleted.
+"""
+from .mmcv_numpy2 import adjust_hue, patch_mmcv_adjust_hue
+from .mmengine_package_configs import register_package_configs
+
+__all__ = ['adjust_hue', 'patch_mmcv_adjust_hue', 'register_package_configs']

@@ -79,3 +79,35 @@ def test_bad_arguments_and_models():
 
     with pytest.raises(TypeError, match='needs a model with `record_diagnostics`.*Linear'):
         MatrixInfoHook().before_run(FakeRunner())
+
+
+def test_tensorboard_receives_the_loss_and_the_diagnostics(demo_data, tmp_path):
+    """The README's TensorBoard snippet: the event file holds the loss and erank/* scalars."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    cfg = Config.fromfile(DEMO_CONFIG)
+    cfg.work_dir = str(tmp_path)
+    cfg.train_dataloader.dataset.data_root = str(demo_data)
+    cfg.train_dataloader.dataset.indices = 64
+    cfg.train_dataloader.batch_size = 16
+    cfg.train_dataloader.num_workers = 0
+    cfg.train_dataloader.persistent_workers = False
+    cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=4)
+    cfg.param_scheduler = []
+    cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
+    cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=100)
+    cfg.custom_hooks = [dict(type='MatrixInfoHook', interval=2)]
+    cfg.log_processor = dict(by_epoch=False)
+    # the README snippet
+    cfg.visualizer = dict(type='UniversalVisualizer', vis_backends=[
+        dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')])
+    Runner.from_cfg(cfg).train()
+    event_files = list(tmp_path.rglob('events.out.tfevents.*'))
+    assert event_files, 'no TensorBoard event file written'
+    events = EventAccumulator(str(event_files[0].parent))
+    events.Reload()
+    tags = events.Tags()['scalars']
+    assert 'loss' in tags
+    for tag in ('erank/backbone', 'erank/projector_v1', 'entropy/projector_v1'):
+        assert tag in tags, f'{tag} missing from {sorted(tags)}'
+        assert [e.step for e in events.Scalars(tag)] == [2, 4]
+    assert all(math.isfinite(e.value) for e in events.Scalars('loss'))

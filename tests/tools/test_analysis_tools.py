@@ -10,6 +10,7 @@ from mmengine.registry import init_default_scope
 
 import mssl_plugin  # noqa: F401
 from mssl_plugin import functional as F
+from mssl_plugin.analysis import knn_top1
 from tests.helpers import DEMO_CONFIG, REPO, make_demo_data, run_tool
 
 sys.path.insert(0, os.path.join(REPO, 'tools'))
@@ -71,8 +72,8 @@ def test_knn_eval_is_sane_on_real_digits(demo):
     assert json.loads((root / 'knn.json').read_text()) == results
     # a perfectly separable toy case: the voting itself
     train = torch.nn.functional.normalize(torch.eye(3), dim=1)
-    assert knn_eval.knn_top1(train, torch.tensor([0, 1, 2]), train, torch.tensor([0, 1, 2]),
-                             k=1, temperature=0.07) == 100.0
+    assert knn_top1(train, torch.tensor([0, 1, 2]), train, torch.tensor([0, 1, 2]),
+                    k=1, temperature=0.07) == 100.0
 
 
 def test_plot_curves_from_a_real_log(tmp_path):

@@ -66,6 +66,8 @@ def main(argv=None):
     parser.add_argument('--names', nargs='+', help='legend names, one per checkpoint')
     parser.add_argument('--out-dir', default='work_dirs/spectrum')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--verbose', action='store_true',
+                        help="show mmengine's per-parameter init report")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     cfg = Config.fromfile(args.config)
@@ -80,7 +82,8 @@ def main(argv=None):
         parser.error(f'--names needs {len(args.checkpoints)} names, got {len(args.names)}')
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     from mmpretrain.registry import DATASETS
-    from mssl_plugin.analysis import build_model_with_backbone, embed_dataset
+    from mssl_plugin.analysis import (build_model_with_backbone, embed_dataset,
+                                      reestimate_batchnorm)
     dataset = DATASETS.build(cfg.knn_eval[dataset_key])
     names = args.names or [osp.basename(c) for c in args.checkpoints]
     runs = [('random init', None)] if args.random_init else []
@@ -88,7 +91,9 @@ def main(argv=None):
     results = {}
     for name, checkpoint in runs:
         print(f'embedding the {args.split} split ({len(dataset)} images) for {name}')
-        model = build_model_with_backbone(cfg, checkpoint, args.seed)
+        model = build_model_with_backbone(cfg, checkpoint, args.seed, verbose=args.verbose)
+        if checkpoint is None:  # BatchNorm statistics of the data, as for the kNN floor
+            reestimate_batchnorm(model, DATASETS.build(cfg.knn_eval.train_dataset))
         features, _ = embed_dataset(model, dataset, cfg.knn_eval.get('batch_size', 128),
                                     normalize=False)
         results[name] = spectrum_of(features)

@@ -1,0 +1,1 @@
+"""Command-line entry points (``mssl-train``, ``mssl-test``; ``tools/*.py`` call them)."""

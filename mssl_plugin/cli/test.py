@@ -1,0 +1,51 @@
+"""Evaluate a checkpoint with the config's test loop (mmpretrain-style configs).
+
+    mssl-test CONFIG CHECKPOINT ...          (installed package)
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--cfg-options ...] [--launcher ...]
+"""
+import argparse
+import os.path as osp
+import warnings
+
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
+
+from mmengine.config import Config  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+import mssl_plugin  # noqa: E402,F401  (registers `mssl_plugin::` before Config.fromfile)
+from mssl_plugin.engine import prepare_cpu_distributed  # noqa: E402
+from .common import parse_common  # noqa: E402
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test a model (mssl_plugin)')
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--work-dir')
+    parser.add_argument('--out', help='dump the metrics / predictions to this pickle file')
+    return parse_common(parser, argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    if cfg.get('test_dataloader') is None:
+        raise ValueError(f'{args.config} has no test_dataloader: self-supervised pretraining '
+                         f'configs are evaluated with tools/knn_eval.py or a benchmark config')
+    cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
+        './work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    if args.out:
+        cfg.test_evaluator = [cfg.test_evaluator] if isinstance(cfg.test_evaluator, dict) \
+            else list(cfg.test_evaluator)
+        cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.out))
+    prepare_cpu_distributed(cfg)
+    runner = Runner.from_cfg(cfg)
+    return runner.test()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,39 @@
+"""``_base_ = 'mssl_plugin::path/to/config.py'`` for mmengine 0.10.7.
+
+mmengine resolves ``package::`` bases only for packages listed in
+``mmengine.config.utils.MODULE2PACKAGE`` and finds their ``.mim/configs`` with
+``get_installed_path``, which derives the folder from the distribution's location:
+right for a wheel, wrong for an editable (PEP 660) install, whose distribution lives
+in site-packages while the code stays in the checkout. This adds the plugin to the
+mapping and answers ``get_installed_path('mssl-plugin')`` with the imported
+package's own folder (the same folder for a wheel).
+
+Applies to: mmengine 0.10.x (checked on 0.10.7). Delete when mmengine lets a
+third-party package register its config root (or resolves editable installs).
+"""
+import os.path as osp
+
+DISTRIBUTION = 'mssl-plugin'
+MODULE = 'mssl_plugin'
+
+
+def package_root() -> str:
+    """The folder of the imported ``mssl_plugin`` package (holds ``.mim/configs``)."""
+    return osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def register_package_configs() -> None:
+    from mmengine.config import config as config_module
+    from mmengine.config import utils as config_utils
+    config_utils.MODULE2PACKAGE.setdefault(MODULE, DISTRIBUTION)
+    original = config_module.get_installed_path
+    if getattr(original, '_mssl_plugin', False):
+        return
+
+    def get_installed_path(package: str) -> str:
+        if package in (DISTRIBUTION, MODULE):
+            return package_root()
+        return original(package)
+
+    get_installed_path._mssl_plugin = True
+    config_module.get_installed_path = get_installed_path

@@ -1,0 +1,43 @@
+"""benchmarks/quality_bench.py --quick: one tiny run per method, so the study cannot rot."""
+import json
+import os
+
+import pytest
+
+from tests.helpers import REPO, run_tool
+
+FASHION = os.path.join(REPO, 'data/fashion_mnist')
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not os.path.isfile(os.path.join(FASHION, 't10k-labels-idx1-ubyte')),
+        reason='Fashion-MNIST is not prepared: install the Debian package '
+               'dataset-fashion-mnist, then run `make data`'),
+]
+
+
+def test_quick_study_trains_evaluates_and_reports_every_method(tmp_path):
+    out = tmp_path / 'study'
+    result = run_tool(['benchmarks/quality_bench.py', '--quick', '--out-dir', str(out)],
+                      timeout=1200)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    rows = [json.loads(line) for line in (out / 'runs.jsonl').read_text().splitlines()]
+    methods = {r['method'] for r in rows if not r.get('floor')}
+    assert methods == {'Matrix-SSL', 'BYOL', 'SimSiam', 'Barlow Twins', 'MAE', 'U-MAE',
+                       'M-MAE'}
+    assert not [r['id'] for r in rows if r.get('failed')]
+    for row in rows:
+        if row.get('floor'):
+            continue
+        assert row['test'] and row['heldout']
+        for values in row['test'].values():
+            assert 0.0 <= values['knn'] <= 100.0 and 0.0 <= values['linear'] <= 100.0
+    assert {'floor_pixels', 'floor_random_siamese', 'floor_random_mae'} <= {
+        r['id'] for r in rows}
+    assert 'raw pixels' in result.stdout and 'random R18' in result.stdout
+    assert (out / 'summary.json').is_file() and (out / 'quality.png').is_file()
+    # resumable: a second call finds every run recorded and trains nothing
+    again = run_tool(['benchmarks/quality_bench.py', '--quick', '--out-dir', str(out)])
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert '[1/' not in again.stdout
+    assert len((out / 'runs.jsonl').read_text().splitlines()) == len(rows)
