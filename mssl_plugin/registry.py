@@ -20,7 +20,10 @@ _NAMES = ('RUNNERS', 'RUNNER_CONSTRUCTORS', 'LOOPS', 'HOOKS', 'LOG_PROCESSORS', 
 
 def _child(name):
     parent = getattr(mmpretrain_registry, name)
-    return Registry(parent.name, parent=parent, scope=SCOPE)
+    # a child looks into its parent's registered names but does not trigger the parent's
+    # lazy imports: it imports the same modules itself
+    return Registry(parent.name, parent=parent, scope=SCOPE,
+                    locations=list(parent._locations))
 
 
 RUNNERS, RUNNER_CONSTRUCTORS, LOOPS, HOOKS, LOG_PROCESSORS, OPTIMIZERS, OPTIM_WRAPPERS, \

@@ -34,7 +34,7 @@ CACHE_DIR="${MSSL_CACHE_DIR:-$HOME/.cache/mssl_plugin}"
 MMCV_VERSION=2.1.0
 STACK_SPEC=(
   "mmengine==0.10.7" "mmpretrain==1.2.0" "mmdet==3.3.0"
-  "pycocotools" "scikit-learn"
+  "pycocotools" "scikit-learn" "tensorboard"
 )
 
 log() { printf '\033[1m[install]\033[0m %s\n' "$*"; }

@@ -1,6 +1,7 @@
 """Frozen-backbone embeddings of a dataset, for kNN evaluation and spectrum analysis."""
 import contextlib
 import logging
+import sys
 from typing import Optional, Tuple
 
 import torch
@@ -77,7 +78,8 @@ def embed_dataset(model, dataset, batch_size: int = 128, normalize: bool = True,
     from mmengine.utils import ProgressBar
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers,
                         collate_fn=default_collate)
-    bar = ProgressBar(len(dataset)) if progress else None
+    # a bar that redraws itself on a terminal; in a log file one line per update is noise
+    bar = ProgressBar(len(dataset)) if progress and sys.stdout.isatty() else None
     features, labels = [], []
     for batch in loader:
         data = model.data_preprocessor(dict(inputs=[batch['inputs']], data_samples=None), False)

@@ -13,6 +13,7 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 import mssl_plugin  # noqa: E402,F401  (registers `mssl_plugin::` before Config.fromfile)
+from mssl_plugin.compat import drop_collate_fn_scopes  # noqa: E402
 from mssl_plugin.engine import prepare_cpu_distributed  # noqa: E402
 from .common import parse_common  # noqa: E402
 
@@ -42,6 +43,7 @@ def main(argv=None):
         cfg.test_evaluator = [cfg.test_evaluator] if isinstance(cfg.test_evaluator, dict) \
             else list(cfg.test_evaluator)
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.out))
+    drop_collate_fn_scopes(cfg)
     prepare_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     return runner.test()

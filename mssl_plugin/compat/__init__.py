@@ -4,6 +4,7 @@ One module per upstream problem; each module docstring names the upstream versio
 works around and when it can be deleted.
 """
 from .mmcv_numpy2 import adjust_hue, patch_mmcv_adjust_hue
-from .mmengine_package_configs import register_package_configs
+from .mmengine_package_configs import drop_collate_fn_scopes, register_package_configs
 
-__all__ = ['adjust_hue', 'patch_mmcv_adjust_hue', 'register_package_configs']
+__all__ = ['adjust_hue', 'drop_collate_fn_scopes', 'patch_mmcv_adjust_hue',
+           'register_package_configs']

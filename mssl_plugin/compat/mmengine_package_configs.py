@@ -8,6 +8,11 @@ in site-packages while the code stays in the checkout. This adds the plugin to t
 mapping and answers ``get_installed_path('mssl-plugin')`` with the imported
 package's own folder (the same folder for a wheel).
 
+mmengine also gives every dict with a ``type`` in such a base a ``_scope_`` key, and its
+Runner passes a dataloader's ``collate_fn`` keys to the function as keyword arguments
+(``default_collate() got an unexpected keyword argument '_scope_'``):
+:func:`drop_collate_fn_scopes` removes that key before the Runner is built.
+
 Applies to: mmengine 0.10.x (checked on 0.10.7). Delete when mmengine lets a
 third-party package register its config root (or resolves editable installs).
 """
@@ -37,3 +42,13 @@ def register_package_configs() -> None:
 
     get_installed_path._mssl_plugin = True
     config_module.get_installed_path = get_installed_path
+
+
+def drop_collate_fn_scopes(cfg) -> None:
+    """Remove ``_scope_`` from every ``*_dataloader.collate_fn`` of a config (in place)."""
+    for key in list(cfg.keys()):
+        loader = cfg.get(key)
+        if key.endswith('_dataloader') and isinstance(loader, dict):
+            collate = loader.get('collate_fn')
+            if isinstance(collate, dict):
+                collate.pop('_scope_', None)
