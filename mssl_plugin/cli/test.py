@@ -24,6 +24,8 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint')
     parser.add_argument('--work-dir')
     parser.add_argument('--out', help='dump the metrics / predictions to this pickle file')
+    parser.add_argument('--verbose', action='store_true',
+                        help="mmengine's full log (config, environment, init report)")
     return parse_common(parser, argv)
 
 
@@ -43,10 +45,19 @@ def main(argv=None):
         cfg.test_evaluator = [cfg.test_evaluator] if isinstance(cfg.test_evaluator, dict) \
             else list(cfg.test_evaluator)
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.out))
+    if not args.verbose:
+        # the runner's INFO log (config dump, environment, init report) stays in the work
+        # dir's log file; the screen gets warnings and the metrics printed below
+        cfg.log_level = 'WARNING'
     drop_collate_fn_scopes(cfg)
     prepare_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
-    return runner.test()
+    metrics = runner.test()
+    if runner.rank == 0:
+        print(f'{args.checkpoint} on {osp.basename(args.config)}:')
+        for key, value in metrics.items():
+            print(f'  {key}: {value:.4f}' if isinstance(value, float) else f'  {key}: {value}')
+    return metrics
 
 
 if __name__ == '__main__':
