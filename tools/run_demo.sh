@@ -23,9 +23,12 @@ echo "== 1/3 Matrix-SSL pretraining on CPU -> $RUN/pretrain (full log: $RUN/pret
 mkdir -p "$RUN"
 $PY tools/train.py "$CONFIG" --work-dir "$RUN/pretrain" "$@" > "$RUN/pretrain.log" 2>&1 \
     || { tail -n 30 "$RUN/pretrain.log"; exit 1; }
-# one line per epoch: the logger's end-of-epoch line, without the timing columns
-grep -aE "Epoch\(train\) +\[[0-9]+\]\[([0-9]+)/\1\]" "$RUN/pretrain.log" \
-    | sed -E 's/.*(Epoch\(train\) +\[[0-9]+\]).*(lr: [^ ]+).*(loss: [^ ]+).*/  \1  \2  \3/'
+# one line per epoch: the last logged iteration of each epoch, without the timing columns
+awk '/Epoch\(train\)/ { match($0, /Epoch\(train\) *\[[0-9]+\]/); epoch = substr($0, RSTART, RLENGTH);
+       match($0, /loss: [-0-9.e]+/); loss = substr($0, RSTART, RLENGTH);
+       match($0, /erank\/projector_v1: [0-9.]+/); erank = substr($0, RSTART, RLENGTH);
+       last[epoch] = "  " epoch "  " loss "  " erank; if (!(epoch in seen)) { order[++n] = epoch; seen[epoch] = 1 } }
+     END { for (i = 1; i <= n; i++) print last[order[i]] }' "$RUN/pretrain.log"
 CHECKPOINT="$RUN/pretrain/$(cat "$RUN/pretrain/last_checkpoint" | xargs basename)"
 echo "== 2/3 kNN evaluation of $CHECKPOINT"
 $PY tools/knn_eval.py "$CONFIG" "$CHECKPOINT" --random-init --out "$RUN/knn.json"
