@@ -169,6 +169,7 @@ def test_every_config_builds_on_cpu(path):
             assert cfg.auto_scale_lr.base_batch_size == 1024
             assert cfg.model.backbone.norm_cfg.type == 'SyncBN'
         model.eval()
+        channels = cfg.model.backbone.get('in_channels', 3)
         with torch.no_grad():
-            out = model.backbone(torch.zeros(2, 3, 32, 32))
+            out = model.backbone(torch.zeros(2, channels, 32, 32))
         assert out[-1].shape[1] == cfg.model.neck.in_channels
