@@ -14,6 +14,6 @@ allow_mmengine_checkpoint_types()
 patch_mmcv_adjust_hue()
 register_package_configs()
 
-from . import engine, models, registry  # noqa: E402,F401
+from . import engine, evaluation, models, registry  # noqa: E402,F401
 
 __all__ = ['__version__', 'engine', 'models']

@@ -3,6 +3,8 @@
 Deliberately naive: explicit m x m centring matrix, d x d Taylor powers,
 eigendecompositions. Never import the plugin's helpers here.
 """
+import math
+
 import torch
 
 
@@ -93,3 +95,27 @@ def mmae_published(f, mu=3.0, reg='tcr', centering=False):
     m, d = f.shape
     sim = f.T @ centering_matrix(m) @ f if centering else f.T @ f
     return -torch.logdet(torch.eye(d, dtype=f.dtype) + mu / d * sim)
+
+
+def rankme(z, eps=1e-7):
+    """Garrido et al. 2023, eq. 1: singular values of Z, p_k = s_k / ||s||_1 + eps."""
+    s = torch.linalg.svdvals(z.double())
+    p = [float(v) / float(s.sum()) + eps for v in s]
+    return math.exp(-sum(v * math.log(v) for v in p))
+
+
+def lidar(e, delta=1e-4, eps=1e-8):
+    """Thilak et al. 2024, eq. 2-4, one image (surrogate class) at a time."""
+    e = e.double()
+    n, q, d = e.shape
+    means = [e[x].mean(0) for x in range(n)]
+    mu = sum(means) / n
+    sigma_b = sum(torch.outer(m - mu, m - mu) for m in means) / (n - 1)
+    sigma_w = sum(torch.outer(e[x, i] - means[x], e[x, i] - means[x])
+                  for x in range(n) for i in range(q)) / (n * (q - 1))
+    sigma_w = sigma_w + delta * torch.eye(d, dtype=torch.float64)
+    evals, evecs = torch.linalg.eigh(sigma_w)
+    inv_sqrt = evecs @ torch.diag(evals ** -0.5) @ evecs.T
+    lam = torch.linalg.eigvals(inv_sqrt @ sigma_b @ inv_sqrt).real.clamp_min(0)
+    p = [float(v) / float(lam.sum()) + eps for v in lam]
+    return math.exp(-sum(v * math.log(v) for v in p))

@@ -9,6 +9,8 @@ import torch.nn.functional as F
 from mmengine.dataset import default_collate
 from torch.utils.data import DataLoader
 
+from mssl_plugin.models.utils import backbone_features
+
 
 @contextlib.contextmanager
 def quiet_init_report(verbose: bool = False):
@@ -49,21 +51,6 @@ def build_model_with_backbone(cfg, checkpoint: Optional[str], seed: int = 0,
         if checkpoint is not None:
             MsslPretrainedInit(checkpoint=checkpoint)(model.backbone)
     return model.eval()
-
-
-def backbone_features(backbone, inputs: torch.Tensor) -> torch.Tensor:
-    """One feature vector per image, :math:`(B, C)`, from a frozen backbone.
-
-    CNNs: global average pool of the last stage. MAE-style ViTs (``MAEViT``, which
-    masks by default): the whole image without masking, CLS token after the final
-    norm (what mmpretrain's MAE linear-probing configs read). Other ViTs: their
-    configured output (e.g. ``out_type='cls_token'``).
-    """
-    if hasattr(backbone, 'mask_ratio'):
-        return backbone(inputs, mask=None)[-1][:, 0].float()
-    last = backbone(inputs)[-1]
-    pooled = last.mean(dim=(2, 3)) if last.dim() == 4 else last
-    return pooled.flatten(1).float()
 
 
 @torch.no_grad()

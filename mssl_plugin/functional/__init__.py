@@ -8,10 +8,12 @@ from .distributed import gather_rows, is_distributed
 from .effective_rank import effective_rank
 from .entropy import (matrix_cross_entropy, matrix_entropy, matrix_kl, trace_xlogx,
                       von_neumann_entropy)
+from .lidar import lidar
 from .matrix_log import matrix_log, spectral_radius, taylor_log_coefficients
 from .matrix_ssl import (matrix_alignment, matrix_ssl_loss, matrix_ssl_terms,
                          matrix_uniformity)
 from .mmae import mmae_uniformity
+from .rankme import rankme
 from .mutual_information import matrix_joint_entropy, matrix_mutual_information
 from .spectral import symmetric_matrix_function
 from .tcr import tcr
@@ -21,6 +23,6 @@ __all__ = [
     'matrix_cross_entropy', 'matrix_entropy', 'matrix_kl', 'trace_xlogx',
     'von_neumann_entropy', 'matrix_log', 'spectral_radius', 'taylor_log_coefficients',
     'matrix_alignment', 'matrix_ssl_loss', 'matrix_ssl_terms', 'matrix_uniformity',
-    'mmae_uniformity', 'matrix_joint_entropy', 'matrix_mutual_information',
+    'mmae_uniformity', 'rankme', 'lidar', 'matrix_joint_entropy', 'matrix_mutual_information',
     'symmetric_matrix_function', 'tcr'
 ]

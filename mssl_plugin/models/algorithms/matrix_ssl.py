@@ -7,10 +7,11 @@ from mmpretrain.models import BaseSelfSupervisor, CosineEMA
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 from .diagnostics import RecordsDiagnostics
+from .label_free_embeddings import PredictsEmbeddings
 
 
 @MODELS.register_module()
-class MatrixSSL(RecordsDiagnostics, BaseSelfSupervisor):
+class MatrixSSL(PredictsEmbeddings, RecordsDiagnostics, BaseSelfSupervisor):
     """Matrix-SSL: "Matrix Information Theory for Self-Supervised Learning" (ICML 2024).
 
     https://arxiv.org/abs/2305.17326
@@ -20,6 +21,9 @@ class MatrixSSL(RecordsDiagnostics, BaseSelfSupervisor):
     :math:`1 - m_t` with :math:`m_t` annealed by cosine from ``base_momentum`` to
     ``end_momentum`` over the run (mmpretrain ``CosineEMA``: 0.996 -> 1 by
     default).
+
+    ``mode='predict'`` (a val loop) returns backbone and projector embeddings for
+    the label-free ``RankMe`` / ``LiDAR`` metrics (``PredictsEmbeddings``).
 
     Order of the EMA update: as in mmpretrain's BYOL, the target is updated with
     the current online weights right before the target forward of each

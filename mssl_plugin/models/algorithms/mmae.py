@@ -8,12 +8,13 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 from ..utils import check_finite
 from .diagnostics import RecordsDiagnostics
+from .label_free_embeddings import PredictsEmbeddings
 
 FEATURES = ('cls', 'avg')
 
 
 @MODELS.register_module()
-class MMAE(RecordsDiagnostics, MAE):
+class MMAE(PredictsEmbeddings, RecordsDiagnostics, MAE):
     """M-MAE: MAE with a matrix-entropy uniformity regulariser.
 
     "Information Flow in Self-Supervised Learning" (ICML 2024),
@@ -29,6 +30,9 @@ class MMAE(RecordsDiagnostics, MAE):
 
     * ``'cls'`` (published): the CLS token, ``latent[:, 0]``;
     * ``'avg'``: the mean of the visible patch tokens, ``latent[:, 1:].mean(1)``.
+
+    ``mode='predict'`` (a val loop) returns the unmasked CLS embedding for the
+    label-free ``RankMe`` / ``LiDAR`` metrics (``PredictsEmbeddings``).
 
     Args:
         backbone, neck, head (dict): as mmpretrain's ``MAE`` (``MAEViT``,

@@ -1,3 +1,4 @@
+from .features import backbone_features, embedding_spaces
 from .non_finite import check_finite
 
-__all__ = ['check_finite']
+__all__ = ['backbone_features', 'check_finite', 'embedding_spaces']

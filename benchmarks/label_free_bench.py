@@ -1,0 +1,279 @@
+"""Label-free selection: do RankMe and LiDAR rank checkpoints as kNN and a linear probe do?
+
+    .venv/bin/python benchmarks/label_free_bench.py --study-dir work_dirs/quality_bench
+        [--images 2000] [--lidar-images 600] [--views 8] [--report-only]
+
+Reads the quality study's ``runs.jsonl`` (``benchmarks/quality_bench.py``) and every
+epoch checkpoint it kept. For each checkpoint, without reading a label:
+
+* **RankMe** of the backbone features and of the projector outputs (joint-embedding
+  methods) of the first ``--images`` pretraining images, as they are;
+* **LiDAR** of ``--lidar-images`` of them in ``--views`` views of the training
+  augmentation (the Fashion-MNIST crop + flip; the same views for every checkpoint).
+
+Each is set against the study's held-out read-outs of the same checkpoint (kNN and
+linear probe on 2,000 held-out train images). Printed and written to
+``label_free.json`` / ``label_free.png`` in the study directory: Spearman's rank
+correlation per method (pooled over configs, seeds and epochs), pooled over all
+methods, and for three decisions: which **epoch** of a run (per run, over its
+checkpoints), which **config** of a method (seed 0, end of training), which **method**
+(end of training). Every checkpoint's values go to ``label_free.jsonl`` as they come (a
+checkpoint already there is skipped: the script resumes).
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import random
+import sys
+import warnings
+
+warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO)
+sys.path.insert(0, osp.join(REPO, 'benchmarks'))
+
+METRICS = ('rankme_backbone', 'rankme_projector', 'lidar_backbone', 'lidar_projector')
+READOUTS = ('knn', 'linear')
+
+
+def load_rows(path):
+    rows = {}
+    if osp.isfile(path):
+        with open(path) as f:
+            for line in f:
+                if line.strip():
+                    row = json.loads(line)
+                    rows[row['id']] = row
+    return rows
+
+
+class Embedder:
+    """Label-free embeddings of a fixed set of pretraining images for any checkpoint."""
+
+    def __init__(self, images, lidar_images, views, quick=False):
+        from mmengine.config import Config
+        from mmengine.registry import init_default_scope
+        from mmpretrain.registry import DATASETS
+        import mssl_plugin  # noqa: F401  (registers the plugin, safe checkpoint loading)
+        init_default_scope('mmpretrain')
+        data = Config.fromfile(osp.join(REPO, 'configs/_base_/datasets/'
+                                              'fashion-mnist_bs128_two-views.py'))
+        common = dict(type='FashionMNIST', data_root=osp.join(REPO, 'data/fashion_mnist'),
+                      split='train', download=False)
+        self.clean = DATASETS.build(dict(common, indices=images,
+                                         pipeline=[dict(type='PackInputs')]))
+        self.views = DATASETS.build(dict(common, indices=lidar_images, pipeline=[
+            dict(type='MultiView', num_views=views, transforms=[data.view_pipeline]),
+            dict(type='PackInputs')]))
+
+    @staticmethod
+    def build(method, options, checkpoint):
+        import torch
+        from mmengine.config import Config
+        from mmpretrain.registry import MODELS
+        from mssl_plugin.analysis.embedding import quiet_init_report
+        from quality_bench import METHODS
+        cfg = Config.fromfile(osp.join(REPO, METHODS[method]['config']))
+        cfg.merge_from_dict(options)
+        with quiet_init_report():
+            model = MODELS.build(cfg.model)
+        state = torch.load(checkpoint, map_location='cpu', weights_only=True)
+        model.load_state_dict(state['state_dict'], strict=True)
+        return model.eval()
+
+    def _loader(self, dataset):
+        from mmengine.dataset import default_collate
+        from torch.utils.data import DataLoader
+        return DataLoader(dataset, batch_size=200, shuffle=False, num_workers=0,
+                          collate_fn=default_collate)
+
+    def measure(self, model):
+        import numpy as np
+        import torch
+        from mssl_plugin.functional import lidar, rankme
+        from mssl_plugin.models.utils import embedding_spaces
+        # the same augmented views for every checkpoint
+        torch.manual_seed(0)
+        np.random.seed(0)
+        random.seed(0)
+        out = {}
+        with torch.no_grad():
+            clean = {}
+            for batch in self._loader(self.clean):
+                inputs = model.data_preprocessor(dict(inputs=[batch['inputs']], data_samples=None), False)['inputs']
+                for space, value in embedding_spaces(model, inputs[0]).items():
+                    clean.setdefault(space, []).append(value.double())
+            for space, chunks in clean.items():
+                out[f'rankme_{space}'] = float(rankme(torch.cat(chunks)))
+            views = {}
+            for batch in self._loader(self.views):
+                inputs = model.data_preprocessor(dict(inputs=batch['inputs'], data_samples=None), False)['inputs']
+                per_view = [embedding_spaces(model, view) for view in inputs]
+                for space in per_view[0]:
+                    views.setdefault(space, []).append(
+                        torch.stack([v[space] for v in per_view], dim=1).double())
+            for space, chunks in views.items():
+                out[f'lidar_{space}'] = float(lidar(torch.cat(chunks)))
+        return out
+
+
+def checkpoints(work_dir):
+    found = []
+    for name in os.listdir(work_dir) if osp.isdir(work_dir) else ():
+        if name.startswith('epoch_') and name.endswith('.pth'):
+            found.append((int(name[6:-4]), osp.join(work_dir, name)))
+    return sorted(found)
+
+
+def measure_study(study_dir, out_path, images, lidar_images, views):
+    runs = [r for r in load_rows(osp.join(study_dir, 'runs.jsonl')).values()
+            if not r.get('floor') and not r.get('failed') and r.get('heldout')]
+    done = load_rows(out_path)
+    todo = [(run, epoch, path) for run in runs for epoch, path in checkpoints(run['work_dir'])
+            if f'{run["id"]}@{epoch}' not in done and str(epoch) in run['heldout']]
+    if not todo:
+        return done
+    embedder = Embedder(images, lidar_images, views)
+    for position, (run, epoch, path) in enumerate(todo, 1):
+        print(f'[{position}/{len(todo)}] {run["id"]} epoch {epoch}', flush=True)
+        model = Embedder.build(run['method'], run['options'], path)
+        row = dict(id=f'{run["id"]}@{epoch}', run=run['id'], method=run['method'],
+                   config=run['config'], seed=run['seed'], epoch=epoch,
+                   final=epoch == max(int(e) for e in run['heldout']),
+                   **embedder.measure(model), **run['heldout'][str(epoch)])
+        with open(out_path, 'a') as f:
+            f.write(json.dumps(row) + '\n')
+        done[row['id']] = row
+    return done
+
+
+def spearman(xs, ys):
+    from scipy.stats import spearmanr
+    if len(xs) < 3 or len(set(xs)) < 2 or len(set(ys)) < 2:
+        return None
+    return float(spearmanr(xs, ys).statistic)
+
+
+def _mean(values):
+    values = [v for v in values if v is not None]
+    return (sum(values) / len(values), len(values)) if values else (None, 0)
+
+
+def analyse(rows):
+    """Spearman correlations of every metric with every read-out, by method and decision."""
+    rows = list(rows)
+    methods = sorted({r['method'] for r in rows})
+    result = dict(checkpoints=len(rows), methods=methods, per_method={}, pooled={},
+                  epoch={}, config={}, method={})
+    for metric in METRICS:
+        for readout in READOUTS:
+            key = f'{metric}~{readout}'
+            have = [r for r in rows if metric in r]
+            result['pooled'][key] = spearman([r[metric] for r in have],
+                                             [r[readout] for r in have])
+            result['per_method'][key] = {m: spearman(
+                [r[metric] for r in have if r['method'] == m],
+                [r[readout] for r in have if r['method'] == m]) for m in methods}
+            # epoch: within each run, across its checkpoints
+            by_run = {}
+            for r in have:
+                by_run.setdefault(r['run'], []).append(r)
+            result['epoch'][key] = _mean([spearman([r[metric] for r in group],
+                                                   [r[readout] for r in group])
+                                          for group in by_run.values()])
+            # config: within each method, across its configs (seed 0, end of training)
+            finals = [r for r in have if r['final'] and r['seed'] == 0]
+            result['config'][key] = _mean([spearman(
+                [r[metric] for r in finals if r['method'] == m],
+                [r[readout] for r in finals if r['method'] == m]) for m in methods])
+            # method: across methods, best config's final checkpoint (seed 0) of each
+            best = {}
+            for r in finals:
+                if r['method'] not in best or r[readout] > best[r['method']][readout]:
+                    best[r['method']] = r
+            result['method'][key] = spearman([r[metric] for r in best.values()],
+                                             [r[readout] for r in best.values()])
+    return result
+
+
+def format_report(result):
+    lines = [f'{result["checkpoints"]} checkpoints of {len(result["methods"])} methods; '
+             f'Spearman rank correlation with the held-out read-out (1 = same order)']
+    header = f'{"metric ~ read-out":30s}' + ''.join(f'{m[:12]:>13s}' for m in result['methods'])
+    lines += ['', 'per method (pooled over configs, seeds, epochs):', header]
+
+    def fmt(value):
+        return f'{value:+.2f}' if value is not None else '-'
+
+    for key, per in result['per_method'].items():
+        lines.append(f'{key:30s}' + ''.join(f'{fmt(per[m]):>13s}' for m in result['methods']))
+    lines += ['', f'{"metric ~ read-out":30s}{"pooled":>9s}{"epoch":>13s}{"config":>13s}'
+                  f'{"method":>9s}']
+    for key in result['pooled']:
+        epoch, n_epoch = result['epoch'][key]
+        config, n_config = result['config'][key]
+        lines.append(f'{key:30s}{fmt(result["pooled"][key]):>9s}'
+                     f'{fmt(epoch):>8s} ({n_epoch:2d}){fmt(config):>8s} ({n_config:2d})'
+                     f'{fmt(result["method"][key]):>9s}')
+    lines.append('epoch: mean over runs (number of runs); config: mean over methods (number '
+                 'of methods); method: across methods')
+    return '\n'.join(lines)
+
+
+def plot(rows, path):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    import numpy as np
+    rows = list(rows)
+    methods = sorted({r['method'] for r in rows})
+    fig, axes = plt.subplots(2, 2, figsize=(11, 8.5))
+    for row_axes, metric in zip(axes, ('rankme_backbone', 'lidar_backbone')):
+        for ax, readout in zip(row_axes, READOUTS):
+            for method in methods:
+                pts = [(r[metric], r[readout]) for r in rows if r['method'] == method]
+                xs, ys = zip(*pts)
+                ax.scatter(xs, ys, s=14, label=method)
+                if len(set(xs)) > 1:
+                    slope, offset = np.polyfit(xs, ys, 1)
+                    grid = np.linspace(min(xs), max(xs), 20)
+                    ax.plot(grid, slope * grid + offset, lw=1)
+            ax.set_xlabel(metric.replace('_', ' '))
+            ax.set_ylabel(f'held-out {readout} top-1 (%)')
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle('Label-free metrics vs read-outs (every checkpoint of the quality study)')
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--study-dir', default=osp.join(REPO, 'work_dirs/quality_bench'))
+    parser.add_argument('--images', type=int, default=2000, help='RankMe images')
+    parser.add_argument('--lidar-images', type=int, default=600,
+                        help='LiDAR images (surrogate classes); more than the width (256)')
+    parser.add_argument('--views', type=int, default=8, help='LiDAR views per image')
+    parser.add_argument('--report-only', action='store_true',
+                        help='measure nothing new; analyse what is recorded')
+    args = parser.parse_args(argv)
+    out_path = osp.join(args.study_dir, 'label_free.jsonl')
+    if args.report_only:
+        rows = load_rows(out_path)
+    else:
+        rows = measure_study(args.study_dir, out_path, args.images, args.lidar_images,
+                             args.views)
+    if not rows:
+        print(f'no checkpoint measured: is {args.study_dir} a quality study directory?')
+        return 1
+    result = analyse(rows.values())
+    print(format_report(result))
+    with open(osp.join(args.study_dir, 'label_free.json'), 'w') as f:
+        json.dump(result, f, indent=1)
+    plot(rows.values(), osp.join(args.study_dir, 'label_free.png'))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
