@@ -34,6 +34,7 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO)
 sys.path.insert(0, osp.join(REPO, 'benchmarks'))
 
+DEFAULTS = dict(images=2000, lidar_images=600, views=8)
 METRICS = ('rankme_backbone', 'rankme_projector', 'lidar_backbone', 'lidar_projector')
 READOUTS = ('knn', 'linear')
 
@@ -70,7 +71,6 @@ class Embedder:
 
     @staticmethod
     def build(method, options, checkpoint):
-        import torch
         from mmengine.config import Config
         from mmpretrain.registry import MODELS
         from mssl_plugin.analysis.embedding import quiet_init_report
@@ -79,7 +79,8 @@ class Embedder:
         cfg.merge_from_dict(options)
         with quiet_init_report():
             model = MODELS.build(cfg.model)
-        state = torch.load(checkpoint, map_location='cpu', weights_only=True)
+        from mssl_plugin.engine import load_checkpoint_file
+        state = load_checkpoint_file(checkpoint)
         model.load_state_dict(state['state_dict'], strict=True)
         return model.eval()
 
@@ -102,14 +103,16 @@ class Embedder:
         with torch.no_grad():
             clean = {}
             for batch in self._loader(self.clean):
-                inputs = model.data_preprocessor(dict(inputs=[batch['inputs']], data_samples=None), False)['inputs']
+                inputs = model.data_preprocessor(
+                    dict(inputs=[batch['inputs']], data_samples=None), False)['inputs']
                 for space, value in embedding_spaces(model, inputs[0]).items():
                     clean.setdefault(space, []).append(value.double())
             for space, chunks in clean.items():
                 out[f'rankme_{space}'] = float(rankme(torch.cat(chunks)))
             views = {}
             for batch in self._loader(self.views):
-                inputs = model.data_preprocessor(dict(inputs=batch['inputs'], data_samples=None), False)['inputs']
+                inputs = model.data_preprocessor(
+                    dict(inputs=batch['inputs'], data_samples=None), False)['inputs']
                 per_view = [embedding_spaces(model, view) for view in inputs]
                 for space in per_view[0]:
                     views.setdefault(space, []).append(
@@ -251,10 +254,11 @@ def plot(rows, path):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--study-dir', default=osp.join(REPO, 'work_dirs/quality_bench'))
-    parser.add_argument('--images', type=int, default=2000, help='RankMe images')
-    parser.add_argument('--lidar-images', type=int, default=600,
+    parser.add_argument('--images', type=int, default=DEFAULTS['images'], help='RankMe images')
+    parser.add_argument('--lidar-images', type=int, default=DEFAULTS['lidar_images'],
                         help='LiDAR images (surrogate classes); more than the width (256)')
-    parser.add_argument('--views', type=int, default=8, help='LiDAR views per image')
+    parser.add_argument('--views', type=int, default=DEFAULTS['views'],
+                        help='LiDAR views per image')
     parser.add_argument('--report-only', action='store_true',
                         help='measure nothing new; analyse what is recorded')
     args = parser.parse_args(argv)

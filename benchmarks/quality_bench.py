@@ -115,8 +115,9 @@ def run_id(method, index, seed):
 class Study:
     """Runs, evaluations and the results file of one study directory."""
 
-    def __init__(self, out_dir, quick=False, threads=None):
+    def __init__(self, out_dir, quick=False, threads=None, label_free=False):
         self.out_dir, self.quick, self.threads = out_dir, quick, threads
+        self.label_free = label_free
         os.makedirs(out_dir, exist_ok=True)
         self.results_path = osp.join(out_dir, 'runs.jsonl')
         self.runs = {}
@@ -243,7 +244,20 @@ class Study:
         last = row['heldout'][max(row['heldout'], key=int)]
         print(f'  held-out kNN {last["knn"]:.2f} linear {last["linear"]:.2f} '
               f'({train_s:.0f} s training)', flush=True)
+        if self.label_free:
+            self.measure_label_free()
         return row
+
+    def measure_label_free(self):
+        """RankMe / LiDAR of every checkpoint not measured yet (``label_free_bench.py``).
+
+        Measured as soon as a run ends, so the label-free study needs no checkpoint to
+        survive the machine it was trained on.
+        """
+        sys.path.insert(0, osp.join(REPO, 'benchmarks'))
+        import label_free_bench
+        label_free_bench.measure_study(self.out_dir, osp.join(self.out_dir, 'label_free.jsonl'),
+                                       **label_free_bench.DEFAULTS)
 
     def selected(self, method):
         """Index of the config with the best held-out score at the end, or None."""
@@ -463,13 +477,17 @@ def main(argv=None):
     parser.add_argument('--quick', action='store_true',
                         help='one tiny run per method (first config, seed 0): a smoke test')
     parser.add_argument('--threads', type=int, help='OMP_NUM_THREADS of the training runs')
+    parser.add_argument('--label-free', action='store_true',
+                        help='measure RankMe / LiDAR of every checkpoint as soon as its run '
+                             'ends (benchmarks/label_free_bench.py, its default sizes)')
     args = parser.parse_args(argv)
     sys.path.insert(0, REPO)
     from tools.prepare_fashion_mnist import MISSING_HELP, is_prepared
     if not is_prepared(osp.join(REPO, 'data/fashion_mnist')):
         sys.exit(MISSING_HELP)
     import mssl_plugin  # noqa: F401  (registers the plugin before the dataset builds)
-    study = Study(args.out_dir, quick=args.quick, threads=args.threads)
+    study = Study(args.out_dir, quick=args.quick, threads=args.threads,
+                  label_free=args.label_free)
     if args.quick:
         for position, method in enumerate(args.methods, 1):
             study.do_run(method, 0, 0, position, len(args.methods))

@@ -11,10 +11,12 @@ then classifies each val image by the cosine-similarity-weighted vote
 protocol). ``--random-init`` evaluates the same architecture at its random
 initialisation next to the checkpoints, its BatchNorm statistics re-estimated on
 the train split (a fair floor). Prints one line per model and writes
-them as JSON with ``--out``.
+them as JSON with ``--out``. A checkpoint that cannot be read is reported in one line
+and skipped; the others are still evaluated and written, and the exit code is 1.
 """
 import argparse
 import json
+import sys
 import warnings
 
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
@@ -36,7 +38,7 @@ def main(argv=None):
     parser.add_argument('--verbose', action='store_true',
                         help="show mmengine's per-parameter init report")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)  # CONFIG --random-init CKPT works too
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
@@ -55,9 +57,18 @@ def main(argv=None):
     results = []
     from mssl_plugin.analysis import (build_model_with_backbone, embed_dataset, knn_top1,
                                       reestimate_batchnorm)
+    from mssl_plugin.engine import CheckpointFileError
     batch_size = knn.get('batch_size', 128)
+    failed = []
     for name, checkpoint in runs:
-        model = build_model_with_backbone(cfg, checkpoint, args.seed, verbose=args.verbose)
+        try:
+            model = build_model_with_backbone(cfg, checkpoint, args.seed, verbose=args.verbose)
+        except (CheckpointFileError, ValueError) as error:
+            if args.verbose:
+                raise
+            print(f'  skipped {name}: {error}')
+            failed.append(dict(model=name, error=str(error)))
+            continue
         if checkpoint is None:
             reestimate_batchnorm(model, train_set, batch_size)
         print(f'  embedding the train and val splits for {name}')
@@ -71,7 +82,10 @@ def main(argv=None):
         print(f'  {row["knn_top1"]:6.2f}%  {row["model"]}')
     if args.out:
         with open(args.out, 'w') as f:
-            json.dump(results, f, indent=2)
+            json.dump(results + failed, f, indent=2)
+    if failed:
+        sys.exit(f'error: {len(failed)} of {len(runs)} checkpoint(s) could not be evaluated: '
+                 + '; '.join(row['error'] for row in failed))
     return results
 
 

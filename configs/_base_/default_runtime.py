@@ -11,8 +11,14 @@ log_processor = dict(
     mean_pattern=r'.*(loss|time|data_time|grad_norm|uniformity|alignment|probe_accuracy).*')
 # MatrixInfoHook's erank/entropy/mutual_info values are logged as computed (not smoothed)
 
-# Reliability (mssl_plugin.engine.hooks): stop on non-finite losses or weights before
-# they are checkpointed, and keep torch's RNG stream across --resume (M-MAE masking).
+# Reliability (mssl_plugin.engine): stop on non-finite losses or weights before they are
+# checkpointed, keep the main process's generators across --resume (M-MAE masking),
+# write checkpoints atomically (a kill during a save never loses the run, whatever
+# max_keep_ckpts is) and resume only from complete files that fit the model. The shipped
+# schedules also train with ResumableEpochBasedTrainLoop (exact mid-epoch resume).
 default_hooks = dict(
+    checkpoint=dict(type='AtomicCheckpointHook'),
     non_finite_guard=dict(type='NonFiniteGuardHook'),
+    # counts the images CheckedLoadImageFromFile(skip_unreadable=True) skipped
+    skipped_images=dict(type='SkippedImagesHook'),
     torch_rng_state=dict(type='TorchRNGStateHook'))

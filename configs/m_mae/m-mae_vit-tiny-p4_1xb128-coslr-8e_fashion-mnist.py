@@ -43,11 +43,11 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=max_epochs - 1, by_epoch=True, begin=1,
          end=max_epochs, convert_to_iter_based=True),
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=max_epochs)
 auto_scale_lr = dict(base_batch_size=128)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
-    checkpoint=dict(type='CheckpointHook', interval=2, max_keep_ckpts=-1))
+    checkpoint=dict(type='AtomicCheckpointHook', interval=2, max_keep_ckpts=-1))
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 custom_hooks = [dict(type='MatrixInfoHook', interval=20)]
 randomness = dict(seed=0)

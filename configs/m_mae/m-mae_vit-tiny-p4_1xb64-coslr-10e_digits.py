@@ -18,7 +18,7 @@ model = dict(
     probe_head=dict(num_classes=10, in_channels=128))
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile', skip_unreadable=False),
     dict(type='RandomResizedCrop', scale=32, crop_ratio_range=(0.5, 1.0),
          interpolation='bicubic', backend='pillow'),
     dict(type='PackInputs'),
@@ -47,11 +47,11 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=max_epochs - 1, by_epoch=True, begin=1,
          end=max_epochs, convert_to_iter_based=True),
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=max_epochs)
 auto_scale_lr = dict(base_batch_size=64)
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=5),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
+    checkpoint=dict(type='AtomicCheckpointHook', interval=1, max_keep_ckpts=2))
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 custom_hooks = [dict(type='MatrixInfoHook', interval=5)]
 randomness = dict(seed=0)

@@ -39,17 +39,17 @@ def build_model_with_backbone(cfg, checkpoint: Optional[str], seed: int = 0,
     ``checkpoint`` may be any checkpoint whose backbone fits: this plugin's training
     checkpoints, an extracted backbone, an official Matrix-SSL file, or another
     mmpretrain self-supervised method's checkpoint with the same backbone (BYOL,
-    SimSiam, ...). Only the backbone is loaded, strictly (``MsslPretrained``).
+    SimSiam, ...). Only the backbone is loaded, strictly (``Pretrained(strict=True)``).
     mmengine's init report is held back unless ``verbose``.
     """
     from mmpretrain.registry import MODELS
-    from mssl_plugin.engine import MsslPretrainedInit
+    from mssl_plugin.engine import StrictPretrainedInit
     torch.manual_seed(seed)
     with quiet_init_report(verbose):
         model = MODELS.build(cfg.model)
         model.init_weights()
         if checkpoint is not None:
-            MsslPretrainedInit(checkpoint=checkpoint)(model.backbone)
+            StrictPretrainedInit(checkpoint=checkpoint, strict=True)(model.backbone)
     return model.eval()
 
 
@@ -79,3 +79,21 @@ def embed_dataset(model, dataset, batch_size: int = 128, normalize: bool = True,
     if bar is not None:
         print()
     return torch.cat(features), torch.cat(labels)
+
+
+@torch.no_grad()
+def embed_views(model, dataset, batch_size: int = 128, num_workers: int = 0) -> torch.Tensor:
+    """Backbone features of every view of a ``MultiView`` dataset, :math:`(N, q, C)`.
+
+    For LiDAR: the :math:`q` augmented views of one image are one surrogate class.
+    Set the random seeds first to get the same views every call
+    (``num_workers=0`` keeps the augmentation in this process).
+    """
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers,
+                        collate_fn=default_collate)
+    chunks = []
+    for batch in loader:
+        views = model.data_preprocessor(dict(inputs=batch['inputs'], data_samples=None),
+                                        False)['inputs']
+        chunks.append(torch.stack([backbone_features(model.backbone, v) for v in views], dim=1))
+    return torch.cat(chunks)

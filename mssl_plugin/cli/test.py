@@ -15,7 +15,9 @@ from mmengine.runner import Runner  # noqa: E402
 import mssl_plugin  # noqa: E402,F401  (registers `mssl_plugin::` before Config.fromfile)
 from mssl_plugin.compat import drop_collate_fn_scopes  # noqa: E402
 from mssl_plugin.engine import prepare_cpu_distributed  # noqa: E402
-from .common import parse_common  # noqa: E402
+from mssl_plugin.engine.checkpoint_files import (CheckpointFileError,  # noqa: E402
+                                                 checkpoint_problem)
+from .common import one_line_errors, parse_common  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -24,13 +26,19 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint')
     parser.add_argument('--work-dir')
     parser.add_argument('--out', help='dump the metrics / predictions to this pickle file')
-    parser.add_argument('--verbose', action='store_true',
-                        help="mmengine's full log (config, environment, init report)")
     return parse_common(parser, argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
+    with one_line_errors(args.verbose):
+        return run(args)
+
+
+def run(args):
+    problem = checkpoint_problem(args.checkpoint)
+    if problem:
+        raise CheckpointFileError(problem)
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options:

@@ -23,7 +23,7 @@ from mmengine.runner import Runner  # noqa: E402
 import mssl_plugin  # noqa: E402,F401  (registers `mssl_plugin::` before Config.fromfile)
 from mssl_plugin.compat import drop_collate_fn_scopes  # noqa: E402
 from mssl_plugin.engine import prepare_cpu_distributed  # noqa: E402
-from .common import parse_common  # noqa: E402
+from .common import one_line_errors, parse_common  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -91,8 +91,9 @@ def main(argv=None):
     args = parse_args(argv)
     cfg = merge_args(Config.fromfile(args.config), args)
     check_data_root(cfg)
-    runner = Runner.from_cfg(cfg)
-    runner.train()
+    with one_line_errors(args.verbose):
+        runner = Runner.from_cfg(cfg)
+        runner.train()
 
 
 if __name__ == '__main__':

@@ -145,6 +145,39 @@ class _TermContext:
                 f'the features have collapsed; use log_method="eigh" for the exact log')
 
 
+#: the order-k Taylor log converges for every input only below this mu (see below)
+TAYLOR_MU_LIMIT = 2.0
+
+
+def check_matrix_ssl_settings(lam: float = 1.0, mu: float = 1.0, gamma: float = 1.0,
+                              order: int = 4, log_method: str = 'taylor',
+                              alignment: str = 'mce') -> None:
+    r"""Raise ``ValueError`` naming the value and its valid range for bad settings.
+
+    Ranges from the math: :math:`\lambda, \gamma \ge 0` (0 switches a term off),
+    :math:`\mu > 0` (:math:`C + \mu I` must be positive definite), an integer Taylor
+    order :math:`\ge 1`. The Taylor series of :math:`\log(C + \mu I)` around
+    :math:`I` converges iff every eigenvalue of :math:`C + (\mu - 1) I` lies in
+    :math:`(-1, 1)`. With L2-normalised rows the eigenvalues of :math:`C` lie in
+    :math:`[0, 1]` and include 0 whenever :math:`d > m`, so :math:`\mu \ge 2` always
+    diverges (refused here), :math:`0 < \mu \le 1` converges for every input that has
+    not collapsed to one direction, and :math:`1 < \mu < 2` converges only while the
+    largest eigenvalue stays below :math:`2 - \mu` (checked at every call).
+    """
+    check_positive(lam, 'lam', allow_zero=True)
+    check_positive(gamma, 'gamma', allow_zero=True)
+    check_positive(mu, 'mu')
+    check_order(order)
+    check_choice(log_method, 'log_method', LOG_METHODS)
+    check_choice(alignment, 'alignment', ALIGNMENTS)
+    if log_method == 'taylor' and mu >= TAYLOR_MU_LIMIT:
+        raise ValueError(
+            f'mu={mu!r}: the Taylor series of log(C + mu*I) diverges for mu >= 2 (the zero '
+            'eigenvalues of C give |mu - 1| >= 1); 0 < mu <= 1 always converges, 1 < mu < 2 '
+            'only while the largest eigenvalue of C stays below 2 - mu; use '
+            'log_method="eigh" for larger mu')
+
+
 def _make_context(features: dict, mu, order, log_method, check_convergence) -> _TermContext:
     check_positive(mu, 'mu')
     check_order(order)
@@ -260,9 +293,11 @@ def matrix_ssl_terms(z1: torch.Tensor, z2: torch.Tensor, p1: torch.Tensor, p2: t
     for name, tensor in zip(names, tensors):
         check_tensor(tensor, name)
     check_same_shape(tensors, names)
-    check_choice(alignment, 'alignment', ALIGNMENTS)
-    check_positive(gamma, 'gamma', allow_zero=True)
-    check_positive(lam, 'lam', allow_zero=True)
+    if z1.shape[1] < 2:
+        raise ValueError(f'feature dimension d={z1.shape[1]}: the matrix terms of a 1-D '
+                         'feature are degenerate; Matrix-SSL needs d >= 2 (the projector / '
+                         'predictor out_channels)')
+    check_matrix_ssl_settings(lam, mu, gamma, order, log_method, alignment)
     features = {}
     for name, tensor in zip(names, tensors):
         if gather_distributed:

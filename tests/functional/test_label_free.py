@@ -9,8 +9,8 @@ from tests import reference
 @pytest.mark.parametrize('shape', [(300, 32), (20, 64), (128, 128)])
 def test_rankme_equals_the_formula(shape):
     torch.manual_seed(0)
-    z = torch.randn(*shape, dtype=torch.float64) * torch.linspace(0.1, 3.0, shape[1],
-                                                                   dtype=torch.float64)
+    scales = torch.linspace(0.1, 3.0, shape[1], dtype=torch.float64)
+    z = torch.randn(*shape, dtype=torch.float64) * scales
     assert float(rankme(z)) == pytest.approx(reference.rankme(z), rel=1e-10)
     assert float(rankme(z.float())) == pytest.approx(reference.rankme(z), rel=1e-4)
 

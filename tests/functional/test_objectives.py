@@ -109,8 +109,11 @@ class TestMatrixSSL:
 
     def test_divergent_taylor_raises_with_radius(self):
         inputs = branches(8, 20)
-        with pytest.raises(ValueError, match=r'uniformity\(p2, z1\).*spectral radius .* mu=2.5'):
+        with pytest.raises(ValueError, match=r'mu=2.5: the Taylor series .* diverges for mu >= 2'):
             F.matrix_ssl_loss(*inputs, mu=2.5)
+        # below 2 the series is checked on the actual spectrum
+        with pytest.raises(ValueError, match=r'uniformity\(p2, z1\).*spectral radius .* mu=1.99'):
+            F.matrix_ssl_loss(*[3 * x for x in inputs], mu=1.99)
         # collapsed features: all rows along +-v give C(z, z) = v v^T with eigenvalue 1
         v = torch.zeros(1, 6, dtype=torch.float64)
         v[0, 0] = 1

@@ -1,8 +1,10 @@
 """tools/analysis/spectrum.py, tools/analysis/plot_curves.py and tools/knn_eval.py."""
 import json
+import random
 import os
 import sys
 
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
@@ -40,7 +42,8 @@ def test_spectrum_png_and_json_match_functional(demo):
     root, checkpoint, options = demo
     out = root / 'spectrum'
     results = spectrum.main([DEMO_CONFIG, str(checkpoint), '--random-init', '--names', 'mine',
-                             '--out-dir', str(out), '--cfg-options', *options])
+                             '--out-dir', str(out), '--lidar-views', '3', '--lidar-images', '64',
+                             '--cfg-options', *options])
     png = out / 'spectrum.png'
     assert png.stat().st_size > 10_000 and png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
     saved = json.loads((out / 'spectrum.json').read_text())['results']
@@ -61,6 +64,17 @@ def test_spectrum_png_and_json_match_functional(demo):
     assert torch.all(eigenvalues[:-1] >= eigenvalues[1:])
     assert float(eigenvalues.sum()) == pytest.approx(
         float(torch.trace(F.covariance(features.double()))), rel=1e-6)
+    # the label-free signals: RankMe of the same embeddings, LiDAR of 64 images x 3 views
+    assert saved['mine']['rankme'] == pytest.approx(float(F.rankme(features.double())), rel=1e-6)
+    views = spectrum.lidar_dataset(cfg, cfg.knn_eval.val_dataset, 3, 64)
+    torch.manual_seed(0)
+    np.random.seed(0)
+    random.seed(0)
+    from mssl_plugin.analysis import embed_views
+    embeddings = embed_views(model, views)
+    assert embeddings.shape == (64, 3, 512)
+    assert saved['mine']['lidar'] == pytest.approx(float(F.lidar(embeddings.double())), rel=1e-6)
+    assert 1.0 <= saved['random init']['lidar'] <= 512
 
 
 def test_knn_eval_is_sane_on_real_digits(demo):

@@ -50,3 +50,50 @@ def test_demo_data_never_overwrites_a_foreign_folder(tmp_path):
                        '--coco-out', ''])
     assert result.returncode != 0 and 'was not written by this tool' in result.stderr
     assert (tmp_path / 'mine' / 'notes.txt').read_text() == 'keep me'
+
+
+@pytest.fixture
+def bad_checkpoints(tmp_path):
+    import torch
+    good = tmp_path / 'good.pth'
+    torch.save(dict(state_dict=dict(w=torch.ones(256, 256))), good)
+    data = good.read_bytes()
+    files = {'truncated': data[:len(data) // 2], 'empty': b'', 'random': b'\x13\x37' * 500}
+    paths = {}
+    for name, content in files.items():
+        paths[name] = tmp_path / f'{name}.pth'
+        paths[name].write_bytes(content)
+    return paths
+
+
+@pytest.mark.parametrize('kind, expected', [
+    ('truncated', 'is truncated or damaged'), ('empty', 'is empty (0 bytes)'),
+    ('random', 'is not a torch checkpoint')])
+def test_extractor_answers_bad_files_in_one_line(bad_checkpoints, tmp_path, kind, expected):
+    result = run_tool(['tools/model_converters/extract_backbone_weights.py',
+                       str(bad_checkpoints[kind]), str(tmp_path / 'out.pth')])
+    assert result.returncode == 1
+    assert 'Traceback' not in result.stderr and 'weights_only=False' not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith('error: ') and str(bad_checkpoints[kind]) in last and expected in last
+
+
+def test_knn_eval_keeps_the_results_it_has_when_one_checkpoint_is_bad(bad_checkpoints,
+                                                                      tmp_path):
+    import json
+    root = tmp_path / 'digits'
+    from tests.helpers import make_demo_data
+    make_demo_data(root)
+    out = tmp_path / 'knn.json'
+    options = ['--cfg-options', f'knn_eval.train_dataset.data_root={root}',
+               f'knn_eval.val_dataset.data_root={root}', 'knn_eval.train_dataset.indices=64',
+               'knn_eval.val_dataset.indices=32']
+    # CONFIG --random-init CKPT: the checkpoint may follow the flag
+    result = run_tool(['tools/knn_eval.py', DEMO_CONFIG, '--random-init',
+                       str(bad_checkpoints['truncated']), '--out', str(out), *options])
+    assert result.returncode == 1
+    assert 'Traceback' not in result.stderr
+    assert str(bad_checkpoints['truncated']) in result.stderr.strip().splitlines()[-1]
+    rows = json.loads(out.read_text())
+    assert rows[0]['model'] == 'random init' and 0 <= rows[0]['knn_top1'] <= 100
+    assert 'truncated' in rows[1]['error']

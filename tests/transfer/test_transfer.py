@@ -9,7 +9,7 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import mssl_plugin  # noqa: F401
-from mssl_plugin.engine import MsslPretrainedInit
+from mssl_plugin.engine import StrictPretrainedInit
 from tests.helpers import REPO, cpu_norms, run_tool
 
 BENCH = os.path.join(REPO, 'configs/matrix_ssl/benchmarks')
@@ -178,11 +178,11 @@ class TestRejections:
     def test_detection_init_rejects_wrong_or_missing_checkpoint(self, tmp_path):
         model = build(os.path.join(BENCH, 'mask-rcnn_r50_fpn_ms-1x_coco.py'))
         with pytest.raises(ValueError, match='no pretrained backbone given'):
-            MsslPretrainedInit(checkpoint=None)(model.backbone)
+            StrictPretrainedInit(checkpoint=None, strict=True)(model.backbone)
         wrong = tmp_path / 'r18.pth'
         torch.save(dict(state_dict=torchvision.models.resnet18().state_dict()), wrong)
         with pytest.raises(ValueError, match=r'does not fit ResNet: .*missing \d+: .*Extract'):
-            MsslPretrainedInit(checkpoint=str(wrong))(model.backbone)
+            StrictPretrainedInit(checkpoint=str(wrong), strict=True)(model.backbone)
 
 
 @pytest.mark.slow
@@ -221,3 +221,18 @@ def test_detection_demo_trains_and_evaluates_on_cpu(tmp_path):
     metrics = dict(re.findall(r'coco/(\w+): (-?[\d.]+)', line))
     for key in ('bbox_mAP', 'segm_mAP', 'bbox_mAP_50', 'segm_mAP_50'):
         assert math.isfinite(float(metrics[key])) and 0.0 <= float(metrics[key]) <= 1.0
+
+
+def test_nothing_reinitialises_strictly_loaded_weights(extracted, tmp_path):
+    # mmpretrain's ResNet zeroes the last norm of each block (zero_init_residual) after an
+    # init_cfg unless its type is 'Pretrained': the strict init must keep that name
+    weights = torch.load(extracted / 'online.pth', map_location='cpu')
+    for key in weights['state_dict']:
+        if '.bn3.weight' in key:
+            weights['state_dict'][key] = torch.full_like(weights['state_dict'][key], 1.5)
+    path = tmp_path / 'nonzero_bn3.pth'
+    torch.save(weights, path)
+    model = build(os.path.join(BENCH, 'resnet50_8xb512-linear-coslr-100e_in1k.py'), path)
+    model.init_weights()
+    assert torch.all(model.backbone.layer4[2].bn3.weight == 1.5)
+    assert torch.all(model.backbone.layer1[0].bn3.weight == 1.5)

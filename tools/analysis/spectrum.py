@@ -1,7 +1,7 @@
-"""Covariance eigenvalue spectrum and effective rank of backbone embeddings, per checkpoint.
+"""Covariance spectrum, effective rank, RankMe and LiDAR of backbone embeddings, per checkpoint.
 
     python tools/analysis/spectrum.py CONFIG [CHECKPOINT ...] [--random-init] \\
-        [--split val|train] [--names NAME ...] [--out-dir DIR]
+        [--split val|train] [--names NAME ...] [--out-dir DIR] [--lidar-views 8]
 
 Embeds the ``knn_eval.<split>_dataset`` of CONFIG with the backbone of each
 checkpoint (any checkpoint whose backbone fits the config's: this plugin's,
@@ -9,15 +9,23 @@ an extracted one, or e.g. an mmpretrain BYOL checkpoint), computes the
 eigenvalues of the feature covariance :math:`C(Z, Z)` and its effective rank
 (``mssl_plugin.functional``), and writes ``spectrum.png`` (log-scale normalised
 spectra on one figure, effective ranks as bars) and ``spectrum.json`` with the numbers.
+
+It also prints the two label-free selection signals (no label is read): RankMe of
+the same embeddings and LiDAR of up to ``--lidar-images`` images of the split in
+``--lidar-views`` views of the config's training augmentation (``view_pipeline``;
+the same views for every checkpoint). Compare them across checkpoints of one run
+or one method (``benchmarks/RESULTS.md`` section 5 says when they can be trusted).
 """
 import argparse
 import json
 import os
 import os.path as osp
+import random
 import warnings
 
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
@@ -30,6 +38,18 @@ def spectrum_of(features: torch.Tensor) -> dict:
     eigenvalues = torch.linalg.eigvalsh(cov).flip(0).clamp_min(0)
     return dict(effective_rank=float(effective_rank(cov)), eigenvalues=eigenvalues.tolist(),
                 num_samples=int(features.shape[0]), dim=int(features.shape[1]))
+
+
+def lidar_dataset(cfg, dataset_cfg, views: int, images: int):
+    """``dataset_cfg`` restricted to its first ``images`` images, ``views`` augmented views each."""
+    from copy import deepcopy
+    from mmpretrain.registry import DATASETS
+    dataset_cfg = deepcopy(dataset_cfg)
+    pipeline = list(dataset_cfg.pipeline)
+    dataset_cfg.pipeline = pipeline[:-1] + [
+        dict(type='MultiView', num_views=views, transforms=[cfg.view_pipeline]), pipeline[-1]]
+    dataset_cfg.indices = images
+    return DATASETS.build(dataset_cfg)
 
 
 def plot(results: dict, path: str) -> None:
@@ -58,6 +78,15 @@ def plot(results: dict, path: str) -> None:
 
 
 def main(argv=None):
+    try:
+        return run(argv)
+    except ValueError as error:  # CheckpointFileError, a backbone that does not fit
+        if argv is not None and '--verbose' in argv:
+            raise
+        raise SystemExit(f'error: {error}')
+
+
+def run(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
     parser.add_argument('checkpoints', nargs='*')
@@ -66,6 +95,10 @@ def main(argv=None):
     parser.add_argument('--names', nargs='+', help='legend names, one per checkpoint')
     parser.add_argument('--out-dir', default='work_dirs/spectrum')
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--lidar-views', type=int, default=8,
+                        help='augmented views per image for LiDAR (0: no LiDAR)')
+    parser.add_argument('--lidar-images', type=int, default=600,
+                        help='images for LiDAR; more than the feature width')
     parser.add_argument('--verbose', action='store_true',
                         help="show mmengine's per-parameter init report")
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
@@ -82,9 +115,14 @@ def main(argv=None):
         parser.error(f'--names needs {len(args.checkpoints)} names, got {len(args.names)}')
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     from mmpretrain.registry import DATASETS
-    from mssl_plugin.analysis import (build_model_with_backbone, embed_dataset,
+    from mssl_plugin.analysis import (build_model_with_backbone, embed_dataset, embed_views,
                                       reestimate_batchnorm)
+    from mssl_plugin.functional import lidar, rankme
     dataset = DATASETS.build(cfg.knn_eval[dataset_key])
+    views = None
+    if args.lidar_views >= 2 and 'view_pipeline' in cfg:
+        views = lidar_dataset(cfg, cfg.knn_eval[dataset_key], args.lidar_views,
+                              min(args.lidar_images, len(dataset)))
     names = args.names or [osp.basename(c) for c in args.checkpoints]
     runs = [('random init', None)] if args.random_init else []
     runs += list(zip(names, args.checkpoints))
@@ -98,8 +136,16 @@ def main(argv=None):
                                     normalize=False)
         results[name] = spectrum_of(features)
         results[name]['checkpoint'] = checkpoint
-        print(f"  effective rank {results[name]['effective_rank']:.2f} "
-              f"of {results[name]['dim']} dimensions")
+        results[name]['rankme'] = float(rankme(features.double()))
+        line = (f"  effective rank {results[name]['effective_rank']:.2f} "
+                f"of {results[name]['dim']} dimensions, RankMe {results[name]['rankme']:.2f}")
+        if views is not None:
+            torch.manual_seed(args.seed)  # the same views for every checkpoint
+            np.random.seed(args.seed)
+            random.seed(args.seed)
+            results[name]['lidar'] = float(lidar(embed_views(model, views).double()))
+            line += f", LiDAR {results[name]['lidar']:.2f}"
+        print(line)
     os.makedirs(args.out_dir, exist_ok=True)
     with open(osp.join(args.out_dir, 'spectrum.json'), 'w') as f:
         json.dump(dict(config=args.config, split=args.split, results=results), f, indent=1)

@@ -48,10 +48,14 @@ def load_state_dict(path):
     import mssl_plugin  # noqa: F401  (allow-lists mmengine checkpoint types)
     if not osp.isfile(path):
         raise ConversionError(f'input checkpoint {path} does not exist')
+    from mssl_plugin.engine.checkpoint_files import CheckpointFileError, load_checkpoint_file
     size_mb = osp.getsize(path) / 2**20
     print(f'loading {path} ({size_mb:.1f} MiB, weights_only=True)', flush=True)
-    checkpoint = torch.load(path, map_location='cpu', weights_only=True, mmap=True)
-    from mssl_plugin.engine.pretrained_backbone_init import state_dict_of
+    try:
+        checkpoint = load_checkpoint_file(path)
+    except CheckpointFileError as error:
+        raise ConversionError(str(error)) from None
+    from mssl_plugin.engine import state_dict_of
     state_dict = state_dict_of(checkpoint)
     if state_dict is None:
         found = sorted(checkpoint)[:8] if isinstance(checkpoint, dict) \
@@ -126,6 +130,9 @@ def extract(src, dst, branch='online', fmt='mmdet', force=False):
     os.close(handle)
     try:
         torch.save(payload, tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide the weights from others
         if osp.exists(dst) and not force:  # created meanwhile: still never overwrite
             raise ConversionError(f'{dst} appeared while converting; pass --force')
         os.replace(tmp, dst)

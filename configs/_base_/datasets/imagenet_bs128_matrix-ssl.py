@@ -31,8 +31,11 @@ def _view(blur_prob, solarize_prob, scale=224):
 
 view_pipeline1 = _view(blur_prob=1.0, solarize_prob=0.0)
 view_pipeline2 = _view(blur_prob=0.1, solarize_prob=0.2)
+# Unreadable images stop the run naming the file; run tools/check_dataset.py CONFIG before a
+# long run, or set skip_unreadable=True to skip them (each named in a warning, counted per
+# epoch, listed in <work_dir>/skipped_images.txt).
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile', skip_unreadable=False),
     dict(type='MultiView', num_views=[1, 1], transforms=[view_pipeline1, view_pipeline2]),
     dict(type='PackInputs'),
 ]

@@ -14,7 +14,7 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=max_epochs - warmup_epochs, eta_min=0.0,
          by_epoch=True, begin=warmup_epochs, end=max_epochs, convert_to_iter_based=True),
 ]
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs)
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=max_epochs)
 
 # lr above is for 8 GPUs x 128 images; --auto-scale-lr rescales it linearly
 auto_scale_lr = dict(base_batch_size=1024)

@@ -8,7 +8,7 @@ model = dict(
         _delete_=True, type='VisionTransformer',
         arch=dict(embed_dims=128, num_layers=4, num_heads=4, feedforward_channels=256),
         img_size=32, patch_size=4, frozen_stages=4, out_type='cls_token', final_norm=True,
-        init_cfg=dict(type='Pretrained', checkpoint='', prefix='backbone.')),
+        init_cfg=dict(type='Pretrained', strict=True, checkpoint='', prefix='backbone.')),
     neck=dict(input_features=128),
     head=dict(num_classes=10, in_channels=128))
 pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]

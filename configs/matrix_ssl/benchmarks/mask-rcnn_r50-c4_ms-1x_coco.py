@@ -27,14 +27,15 @@ model = dict(
         norm_cfg=norm_cfg,
         norm_eval=False,
         style='pytorch',
-        init_cfg=dict(type='MsslPretrained', checkpoint=None)),
+        init_cfg=dict(type='Pretrained', strict=True, checkpoint=None)),
     roi_head=dict(
         shared_head=dict(
             type='ResLayerExtraNorm',
             norm_cfg=norm_cfg,
             norm_eval=False,
             style='pytorch',
-            init_cfg=dict(type='MsslPretrained', checkpoint=None, ignore_missing=['norm.']))))
+            init_cfg=dict(type='Pretrained', strict=True, checkpoint=None,
+                          ignore_missing=['norm.']))))
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -47,4 +48,4 @@ train_pipeline = [
     dict(type='PackDetInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=12, val_interval=1)
+train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=12, val_interval=1)

@@ -9,7 +9,7 @@ custom_imports = dict(imports=['mssl_plugin'], allow_failed_imports=False)
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
     backbone=dict(frozen_stages=-1, norm_cfg=norm_cfg, norm_eval=False,
-                  init_cfg=dict(type='MsslPretrained', checkpoint=None)),
+                  init_cfg=dict(type='Pretrained', strict=True, checkpoint=None)),
     neck=dict(norm_cfg=norm_cfg),
     roi_head=dict(
         bbox_head=dict(type='Shared4Conv1FCBBoxHead', norm_cfg=norm_cfg),

@@ -12,7 +12,7 @@ _base_ = [
 
 model = dict(
     backbone=dict(frozen_stages=4, norm_eval=True,
-                  init_cfg=dict(type='MsslPretrained', checkpoint=None)),
+                  init_cfg=dict(type='Pretrained', strict=True, checkpoint=None)),
     neck=dict(_delete_=True, type='PooledBatchNormNeck', in_channels=2048),
     head=dict(type='LinearClsHead', num_classes=1000, in_channels=2048,
               init_cfg=dict(type='Normal', layer='Linear', std=0.01)))

@@ -30,6 +30,10 @@ class MatrixSSLHead(BaseModule):
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.predictor = MODELS.build(predictor)
+        linears = [m for m in self.predictor.modules() if isinstance(m, torch.nn.Linear)]
+        if linears and linears[-1].out_features < 2:
+            raise ValueError(f'the predictor outputs {linears[-1].out_features} feature(s); '
+                             'Matrix-SSL needs a dimension >= 2 (predictor out_channels)')
         self.loss_module = MODELS.build(loss)
         self.gather_distributed = gather_distributed
 

@@ -1,7 +1,8 @@
 from mmengine.model import BaseModule
 
 from mmpretrain.registry import MODELS
-from mssl_plugin.functional import matrix_ssl_terms
+from mssl_plugin.functional import check_matrix_ssl_settings, matrix_ssl_terms
+from .loss_weight import check_loss_weight
 
 
 @MODELS.register_module()
@@ -38,10 +39,11 @@ class MatrixSSLLoss(BaseModule):
                  scaled_identity: bool = False, alignment: str = 'mce',
                  loss_weight: float = 1.0) -> None:
         super().__init__()
+        check_matrix_ssl_settings(lam, mu, gamma, order, log_method, alignment)
+        self.loss_weight = check_loss_weight(loss_weight)
         self.kwargs = dict(lam=lam, mu=mu, gamma=gamma, order=order, log_method=log_method,
                            trace_term=trace_term, scaled_identity=scaled_identity,
                            alignment=alignment)
-        self.loss_weight = loss_weight
 
     def forward(self, z1, z2, p1, p2) -> dict:
         """``z1, z2``: online predictions; ``p1, p2``: target projections, all :math:`(m, d)`."""

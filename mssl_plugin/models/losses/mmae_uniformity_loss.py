@@ -30,8 +30,13 @@ class MMAEUniformityLoss(BaseModule):
         super().__init__()
         if reg not in REGULARISERS:
             raise ValueError(f'reg must be one of {REGULARISERS}, got {reg!r}')
-        if lamb < 0:
-            raise ValueError(f'lamb must be >= 0, got {lamb!r}')
+        if isinstance(lamb, bool) or not isinstance(lamb, (int, float)) or \
+                not 0 <= lamb < float('inf'):
+            raise ValueError(f'lamb must be a finite number >= 0 (0: plain MAE), got {lamb!r}')
+        if reg == 'tcr' and (isinstance(mu, bool) or not isinstance(mu, (int, float))
+                             or not 0 < mu < float('inf')):
+            raise ValueError(f'mu must be a finite number > 0 for the TCR regulariser, got '
+                             f'{mu!r} (mu=0 switches it off: use lamb=0 for plain MAE)')
         self.reg, self.mu, self.lamb, self.centering = reg, mu, lamb, centering
 
     def forward(self, features) -> dict:

@@ -1,0 +1,131 @@
+"""Augmentation randomness as a function of (seed, epoch, sample), not of worker state.
+
+A data worker draws its crops and flips from the numpy / python / torch generators of
+its own process. Those states live in the workers (persistent across epochs with
+``persistent_workers=True``), the main process cannot read them into a checkpoint, and
+a resumed run starts its workers from the seed again: its augmentations, and so its
+weights, differ from the uninterrupted run's. Instead of carrying worker states, the
+two wrappers below make every sample's augmentation depend only on
+``(seed, epoch, index)``:
+
+* :class:`EpochSeededSampler` wraps the configured sampler (e.g. ``DefaultSampler``)
+  and yields ``(epoch, index)`` pairs instead of indices;
+* :class:`PerSampleSeededDataset` wraps the dataset; for such a pair it seeds the
+  python, numpy and torch (CPU) generators from ``(seed, epoch, index)``, runs the
+  wrapped dataset's pipeline, and puts the generators back as they were (with
+  ``num_workers=0`` the pipeline runs in the main process, whose torch generator
+  also draws M-MAE's masks).
+
+The same sample then gets the same views in an interrupted and an uninterrupted run,
+whatever the number of workers, their persistence or the world size, and a resumed
+epoch can skip the batches it already trained on without loading them
+(``ResumableEpochBasedTrainLoop`` installs both wrappers).
+"""
+import random
+from typing import Iterator, Optional, Tuple, Union
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from mmpretrain.registry import DATA_SAMPLERS, DATASETS
+
+
+def sample_seed(seed: int, epoch: int, index: int) -> int:
+    """A 32-bit seed that depends on all three numbers (numpy's ``SeedSequence``)."""
+    return int(np.random.SeedSequence([seed, epoch, index]).generate_state(1)[0])
+
+
+class _SavedGenerators:
+    """Save python / numpy / torch-CPU generator states, restore them on exit."""
+
+    def __enter__(self):
+        self.python, self.numpy = random.getstate(), np.random.get_state()
+        self.torch = torch.get_rng_state()
+        return self
+
+    def __exit__(self, *exc_info):
+        random.setstate(self.python)
+        np.random.set_state(self.numpy)
+        torch.set_rng_state(self.torch)
+        return False
+
+
+def seed_generators(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.default_generator.manual_seed(seed)  # CPU only: CUDA streams are not touched
+
+
+@DATASETS.register_module()
+class PerSampleSeededDataset(Dataset):
+    """Wrap a dataset so that ``dataset[(epoch, index)]`` augments deterministically.
+
+    Args:
+        dataset (Dataset | dict): the dataset (or its config) to wrap.
+        seed (int): the run's seed (``randomness.seed``).
+
+    An integer key reads ``dataset[index]`` with the generators as they are (tools,
+    visualisation); a pair ``(epoch, index)`` seeds them from
+    :func:`sample_seed` first.
+    """
+
+    def __init__(self, dataset: Union[Dataset, dict], seed: int = 0) -> None:
+        self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
+        self.seed = int(seed)
+
+    @property
+    def metainfo(self) -> dict:
+        return getattr(self.dataset, 'metainfo', {})
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getattr__(self, name):
+        # everything else (get_data_info, CLASSES, ...) is the wrapped dataset's
+        if name == 'dataset':
+            raise AttributeError(name)
+        return getattr(self.dataset, name)
+
+    def __getitem__(self, key: Union[int, Tuple[int, int]]):
+        if isinstance(key, int):
+            return self.dataset[key]
+        epoch, index = key
+        with _SavedGenerators():
+            seed_generators(sample_seed(self.seed, epoch, index))
+            return self.dataset[index]
+
+
+@DATA_SAMPLERS.register_module()
+class EpochSeededSampler:
+    """Yield ``(epoch, index)`` from a wrapped sampler; skip the first samples on request.
+
+    Args:
+        dataset: the (wrapped) dataset, passed on to the inner sampler.
+        sampler (dict): config of the inner sampler (e.g. ``DefaultSampler``).
+        seed (int, optional): the run's seed, passed on to the inner sampler.
+    """
+
+    def __init__(self, dataset, sampler: dict, seed: Optional[int] = None) -> None:
+        self.sampler = DATA_SAMPLERS.build(sampler, default_args=dict(dataset=dataset,
+                                                                      seed=seed))
+        self.epoch = 0
+        self._skip = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+        if hasattr(self.sampler, 'set_epoch'):
+            self.sampler.set_epoch(epoch)
+
+    def skip_next(self, samples: int) -> None:
+        """Leave out the first ``samples`` indices of the next pass (a resumed epoch)."""
+        self._skip = int(samples)
+
+    def __iter__(self) -> Iterator[Tuple[int, int]]:
+        skip, self._skip = self._skip, 0
+        for position, index in enumerate(self.sampler):
+            if position >= skip:
+                yield self.epoch, int(index)
+
+    def __len__(self) -> int:
+        return len(self.sampler)
