@@ -176,6 +176,15 @@ class Study:
             return None, time.time() - start, work_dir
         return options, time.time() - start, work_dir
 
+    def trained(self, method, index, seed):
+        """Whether this run's work dir already holds its complete last-epoch checkpoint."""
+        from mmengine.config import Config
+        from mssl_plugin.engine.checkpoint_files import is_complete_checkpoint
+        epochs = QUICK['epochs'] if self.quick else \
+            Config.fromfile(self.config_path(method)).train_cfg.max_epochs
+        last = osp.join(self.out_dir, run_id(method, index, seed), f'epoch_{epochs}.pth')
+        return osp.isfile(last) and is_complete_checkpoint(last)
+
     # -- evaluation ---------------------------------------------------------------------
     def features(self, cfg, checkpoint, splits, seed=0):
         import torch
@@ -229,7 +238,13 @@ class Study:
             eta = f', ETA {statistics.mean(self.durations) * left / 60:.0f} min'
         print(f'[{position}/{total}] {method} config {index} seed {seed}{eta}', flush=True)
         start = time.time()
-        options, train_s, work_dir = self.train(method, index, seed)
+        if self.trained(method, index, seed):
+            # training finished but the evaluation was interrupted: evaluate, do not retrain
+            options = dict(METHODS[method]['grid'][index])
+            train_s, work_dir = 0.0, osp.join(self.out_dir, key)
+            print('  training already finished: evaluating its checkpoints', flush=True)
+        else:
+            options, train_s, work_dir = self.train(method, index, seed)
         if options is None:
             print(f'  failed: see {osp.join(self.out_dir, key + ".log")}', flush=True)
             row = dict(id=key, method=method, config=index, seed=seed, failed=True,

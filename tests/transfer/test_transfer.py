@@ -230,6 +230,10 @@ def test_nothing_reinitialises_strictly_loaded_weights(extracted, tmp_path):
     for key in weights['state_dict']:
         if '.bn3.weight' in key:
             weights['state_dict'][key] = torch.full_like(weights['state_dict'][key], 1.5)
+    # the extractor's output is readable like any file the user writes (not mkstemp's 0600)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (extracted / 'online.pth').stat().st_mode & 0o777 == 0o666 & ~umask
     path = tmp_path / 'nonzero_bn3.pth'
     torch.save(weights, path)
     model = build(os.path.join(BENCH, 'resnet50_8xb512-linear-coslr-100e_in1k.py'), path)

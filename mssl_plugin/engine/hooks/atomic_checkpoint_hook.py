@@ -125,6 +125,10 @@ def check_fits_model(checkpoint: dict, model, name: str) -> None:
     if unexpected:
         problems.append(f'{len(unexpected)} unexpected key(s), first: '
                         + ', '.join(unexpected[:3]))
+    if not problems and 'meta' not in checkpoint:
+        raise CheckpointFileError(
+            f'cannot resume from {name}: it holds weights but no training state (meta, '
+            'optimizer, schedulers); start a new run from it with load_from= instead')
     if problems:
         raise CheckpointFileError(
             f'cannot resume from {name}: it does not fit this model ({"; ".join(problems)}). '
