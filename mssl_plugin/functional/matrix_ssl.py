@@ -69,18 +69,24 @@ class _TermContext:
             traces = gram.cross_power_traces(a, b, self.order)
             beta = self.coefficients
             return beta[0] * dim + sum(beta[k] * traces[k - 1] for k in range(1, self.order + 1))
-        # exact: tr log = log det; Sylvester: det(mu I_d + A^T B) = mu^d det(I_m + B A^T / mu)
+        # exact: Re tr Log(C + mu I) = log|det(C + mu I)|. C(p, z) is not symmetric, so its
+        # eigenvalues come in complex-conjugate pairs and, for small mu, some real ones may lie
+        # below -mu (det < 0). The real part of the principal log is what the Taylor series
+        # converges to wherever it converges (there every eigenvalue of C + mu I has a
+        # positive real part and det > 0), so this is the Taylor objective's continuation,
+        # defined for every non-singular C + mu I (docs/math.md, "exact log").
+        # Sylvester: det(mu I_d + A^T B) = mu^d det(I_m + B A^T / mu)
         core = gram.pair(a, b)
         eye = torch.eye(core.shape[0], dtype=core.dtype, device=core.device)
         if gram.batch_space:
-            sign, logabs = torch.linalg.slogdet(eye + core / mu)
+            _, logabs = torch.linalg.slogdet(eye + core / mu)
             value = dim * math.log(mu) + logabs
         else:
-            sign, value = torch.linalg.slogdet(core + mu * eye)
-        if not bool(sign > 0):
+            _, value = torch.linalg.slogdet(core + mu * eye)
+        if not bool(torch.isfinite(value.detach())):
             raise ValueError(
-                f'{term}: C + mu*I has a non-positive determinant (sign {float(sign):.0f}), so '
-                f'tr(log(C + mu*I)) is not real; increase mu (got {mu}) or use log_method="taylor"')
+                f'{term}: C + mu*I is singular (an eigenvalue of C equals -mu={-mu}), so '
+                f'tr(log(C + mu*I)) is -inf; change mu or use log_method="taylor"')
         return value
 
     # -- tr((C(a,a) + mu_a I) log(C(b,b) + mu I)) -----------------------------------------
@@ -322,7 +328,7 @@ def matrix_ssl_loss(z1: torch.Tensor, z2: torch.Tensor, p1: torch.Tensor, p2: to
                     log_method: str = 'taylor', trace_term: bool = False,
                     gather_distributed: bool = True, scaled_identity: bool = False,
                     alignment: str = 'mce', check_convergence: bool = True) -> torch.Tensor:
-    r"""Matrix-SSL loss of DESIGN.md section 3 (module docstring has the equation).
+    r"""Matrix-SSL loss of docs/math.md section 3 (module docstring has the equation).
 
     Rows are gathered from all processes (exact gradients) and L2-normalised
     inside. With the defaults it equals the reference ``main_pretrain.py``

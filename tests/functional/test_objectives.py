@@ -181,3 +181,31 @@ class TestMMAEUniformity:
             F.mmae_uniformity(torch.randn(4, 3), mu=-3)
         with pytest.raises(ValueError, match=r'f must be 2-D .* got shape \(4, 3, 2\)'):
             F.mmae_uniformity(torch.randn(4, 3, 2))
+
+
+@pytest.mark.parametrize('m,d', [(6, 16), (24, 5)])  # batch space and feature space
+def test_exact_uniformity_for_small_mu_is_the_real_part_of_the_log(m, d):
+    """With a small mu an anti-aligned pair gives det(C(p, z) + mu I) < 0: the exact log is
+    Re tr Log = log|det|, the float64 value from the complex eigenvalues (the limit the
+    Taylor series reaches wherever it converges)."""
+    torch.manual_seed(1)
+    p = F.center_rows(torch.randn(m, d, dtype=torch.float64))
+    p = p / p.norm(dim=1, keepdim=True)
+    z = (-p + 0.01 * torch.randn(m, d, dtype=torch.float64)).requires_grad_()
+    q = ref.cov(p, z) + 0.02 * torch.eye(d, dtype=torch.float64)
+    assert float(torch.linalg.det(q.detach())) < 0  # 5 eigenvalues below -mu
+    value = F.matrix_uniformity(p, z, mu=0.02, log_method='eigh')
+    expected = -torch.log(torch.linalg.eigvals(q)).sum().real
+    torch.testing.assert_close(value, expected, rtol=1e-10, atol=1e-10)
+    grad, = torch.autograd.grad(value, z)
+    want, = torch.autograd.grad(expected, z)
+    torch.testing.assert_close(grad, want, rtol=1e-8, atol=1e-10)
+
+
+def test_exact_and_high_order_taylor_uniformity_agree_where_the_series_converges():
+    torch.manual_seed(2)
+    p, z = (torch.randn(8, 12, dtype=torch.float64) for _ in range(2))
+    p, z = p / p.norm(dim=1, keepdim=True), z / z.norm(dim=1, keepdim=True)
+    exact = F.matrix_uniformity(p, z, mu=0.7, log_method='eigh')
+    series = F.matrix_uniformity(p, z, mu=0.7, order=60)
+    torch.testing.assert_close(series, exact, rtol=1e-8, atol=1e-8)
