@@ -54,3 +54,19 @@ def two_views(batch=8, size=32, seed=0):
     generator = torch.Generator().manual_seed(seed)
     return [torch.randint(0, 256, (batch, 3, size, size), generator=generator).float()
             for _ in range(2)]
+
+
+def assert_same_training_state(first, second, tolerance=1e-6):
+    """Two loaded training checkpoints hold the same weights (BatchNorm statistics and EMA
+    target included), optimiser state, learning rates and scheduler states."""
+    assert first['state_dict'].keys() == second['state_dict'].keys()
+    for key, value in first['state_dict'].items():
+        torch.testing.assert_close(value, second['state_dict'][key], rtol=tolerance,
+                                   atol=tolerance, msg=key)
+    for one, two in zip(first['optimizer']['state'].values(),
+                        second['optimizer']['state'].values()):
+        for key, value in one.items():
+            torch.testing.assert_close(value, two[key], rtol=tolerance, atol=tolerance)
+    for one, two in zip(first['optimizer']['param_groups'], second['optimizer']['param_groups']):
+        assert abs(one['lr'] - two['lr']) <= tolerance
+    assert first['param_schedulers'] == second['param_schedulers']

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import mssl_plugin  # noqa: F401
-from tests.helpers import DEMO_CONFIG, REPO, make_demo_data
+from tests.helpers import DEMO_CONFIG, REPO, assert_same_training_state, make_demo_data
 
 pytestmark = pytest.mark.slow
 MMAE_CONFIG = os.path.join(REPO, 'configs/m_mae/m-mae_vit-tiny-p4_1xb64-coslr-10e_digits.py')
@@ -56,17 +56,7 @@ def last_checkpoint_iter(work_dir):
 def assert_same_state(a, b):
     first, second = torch.load(a, map_location='cpu'), torch.load(b, map_location='cpu')
     assert first['meta']['iter'] == second['meta']['iter'] == MAX_ITERS
-    assert first['state_dict'].keys() == second['state_dict'].keys()
-    for key, value in first['state_dict'].items():
-        torch.testing.assert_close(value, second['state_dict'][key], rtol=1e-6, atol=1e-6,
-                                   msg=key)
-    for one, two in zip(first['optimizer']['state'].values(),
-                        second['optimizer']['state'].values()):
-        for key, value in one.items():
-            torch.testing.assert_close(value, two[key], rtol=1e-6, atol=1e-6)
-    for one, two in zip(first['optimizer']['param_groups'], second['optimizer']['param_groups']):
-        assert abs(one['lr'] - two['lr']) <= 1e-6
-    assert first['param_schedulers'] == second['param_schedulers']
+    assert_same_training_state(first, second)
     return first
 
 
