@@ -21,6 +21,7 @@ whatever the number of workers, their persistence or the world size, and a resum
 epoch can skip the batches it already trained on without loading them
 (``ResumableEpochBasedTrainLoop`` installs both wrappers).
 """
+import numbers
 import random
 from typing import Iterator, Optional, Tuple, Union
 
@@ -88,8 +89,8 @@ class PerSampleSeededDataset(Dataset):
         return getattr(self.dataset, name)
 
     def __getitem__(self, key: Union[int, Tuple[int, int]]):
-        if isinstance(key, int):
-            return self.dataset[key]
+        if isinstance(key, numbers.Integral):
+            return self.dataset[int(key)]
         epoch, index = key
         with _SavedGenerators():
             seed_generators(sample_seed(self.seed, epoch, index))
