@@ -193,3 +193,13 @@ def test_resume_refuses_another_epoch_length_or_model(demo_data, tmp_path):
         assert resume_from in last and 'Traceback' not in result.stderr
         if expected != 'iterations per epoch':  # refused before "resumed" is logged
             assert 'resumed epoch' not in result.stdout + result.stderr
+
+
+def test_two_fresh_processes_train_bit_identically(demo_data, tmp_path):
+    """The demo's numbers are reproducible: the same config and seed in two new processes
+    (two persistent data workers each) give bit-identical weights."""
+    config = epoch_run_config(tmp_path, DEMO_CONFIG, demo_data, by_epoch=True)
+    run_to_end(config, tmp_path / 'one')
+    run_to_end(config, tmp_path / 'two')
+    first, second = final_state(tmp_path / 'one'), final_state(tmp_path / 'two')
+    assert_same_training_state(first, second, tolerance=0.0)
