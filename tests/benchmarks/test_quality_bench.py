@@ -1,6 +1,7 @@
 """benchmarks/quality_bench.py --quick: one tiny run per method, so the study cannot rot."""
 import json
 import os
+import sys
 
 import pytest
 
@@ -43,3 +44,16 @@ def test_quick_study_trains_evaluates_and_reports_every_method(tmp_path):
     assert again.returncode == 0, again.stderr[-3000:]
     assert '[1/' not in again.stdout
     assert len((out / 'runs.jsonl').read_text().splitlines()) == len(lines)
+
+
+def test_diagnosis_quick_run_records_term_gradients_and_ranks(tmp_path):
+    sys.path.insert(0, os.path.join(REPO, 'benchmarks'))
+    import diagnose_matrix_ssl
+    results = diagnose_matrix_ssl.main(['--quick', '--out-dir', str(tmp_path)])
+    published = results['published']
+    assert published['status'] == 'ok'
+    for key in ('grad_norm_uniformity', 'grad_norm_alignment', 'erank/backbone'):
+        assert all(v is not None and v >= 0 for v in published['summary'][key]), key
+    # gamma = 0: the alignment term sends no gradient
+    assert results['gamma 0 (no alignment)']['summary']['grad_norm_alignment'][-1] == 0.0
+    assert 0 <= published['heldout']['knn'] <= 100

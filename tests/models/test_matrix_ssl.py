@@ -65,6 +65,22 @@ class TestLossesFromConfig:
         # mmengine sums every key containing "loss": only the total may contain it
         assert [k for k in out if 'loss' in k] == ['loss']
 
+    def test_head_logs_the_gradient_each_term_sends_to_the_projections(self):
+        cfg = small_matrix_ssl_cfg().head
+        cfg.loss.gamma = 0.5
+        head = MODELS.build(dict(cfg, log_term_gradients=True)).eval()
+        online = [torch.randn(10, 256, requires_grad=True) for _ in range(2)]
+        target = [torch.randn(10, 256) for _ in range(2)]
+        out = head.loss(*online, *target)
+        z1, z2 = (head.predictor([o])[0] for o in online)
+        terms = F.matrix_ssl_terms(z1, z2, *target, gamma=0.5)
+        for name, weight in (('uniformity', 1.0), ('alignment', 0.5)):
+            grads = torch.autograd.grad(weight * terms[name], online, retain_graph=True)
+            expected = torch.cat([g.flatten() for g in grads]).norm()
+            assert float(out[f'grad_norm_{name}']) == pytest.approx(float(expected), rel=1e-5)
+        assert [k for k in out if 'loss' in k] == ['loss']  # logged, never summed
+        out['loss'].backward()  # the extra backward kept the graph
+
     def test_unknown_loss_type_is_reported(self):
         cfg = small_matrix_ssl_cfg().head
         cfg.loss = dict(type='MatrixSSLLossTypo')

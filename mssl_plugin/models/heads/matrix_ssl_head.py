@@ -23,10 +23,16 @@ class MatrixSSLHead(BaseModule):
             dict; a loss returning a tensor is accepted too.
         gather_distributed (bool): gather over ``torch.distributed`` so the
             covariances use the global batch, as published. Defaults to True.
+        log_term_gradients (bool): also return ``grad_norm_uniformity`` and
+            ``grad_norm_alignment``: the Frobenius norm of the gradient each weighted
+            term sends to the online projections (both views, before the predictor),
+            for diagnosing which term drives training. Costs one extra backward
+            through the predictor and the loss. Defaults to False.
         init_cfg (dict, optional): initialisation config.
     """
 
     def __init__(self, predictor: dict, loss: dict, gather_distributed: bool = True,
+                 log_term_gradients: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.predictor = MODELS.build(predictor)
@@ -36,6 +42,7 @@ class MatrixSSLHead(BaseModule):
                              'Matrix-SSL needs a dimension >= 2 (predictor out_channels)')
         self.loss_module = MODELS.build(loss)
         self.gather_distributed = gather_distributed
+        self.log_term_gradients = log_term_gradients
 
     def loss(self, online_v1: torch.Tensor, online_v2: torch.Tensor, target_v1: torch.Tensor,
              target_v2: torch.Tensor) -> dict:
@@ -66,4 +73,18 @@ class MatrixSSLHead(BaseModule):
         if isinstance(terms, torch.Tensor):
             terms = dict(loss=terms)
         check_finite({f'the {k!r} term': v for k, v in terms.items()}, 'Matrix-SSL')
-        return {k: (v if k == 'loss' else v.detach()) for k, v in terms.items()}
+        out = {k: (v if k == 'loss' else v.detach()) for k, v in terms.items()}
+        if self.log_term_gradients and online_v1.requires_grad:
+            out.update(self._term_gradient_norms(terms, (online_v1, online_v2)))
+        return out
+
+    def _term_gradient_norms(self, terms: dict, projections) -> dict:
+        weight = getattr(self.loss_module, 'loss_weight', 1.0)
+        gamma = getattr(self.loss_module, 'kwargs', {}).get('gamma', 1.0)
+        norms = {}
+        for name, scale in (('uniformity', weight), ('alignment', weight * gamma)):
+            grads = torch.autograd.grad(terms[name], projections, retain_graph=True,
+                                        allow_unused=True)
+            total = sum(float(g.pow(2).sum()) for g in grads if g is not None)
+            norms[f'grad_norm_{name}'] = torch.tensor(scale * total ** 0.5)
+        return norms
