@@ -36,9 +36,6 @@ def main(argv=None):
 
 
 def run(args):
-    problem = checkpoint_problem(args.checkpoint)
-    if problem:
-        raise CheckpointFileError(problem)
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options:
@@ -46,6 +43,9 @@ def run(args):
     if cfg.get('test_dataloader') is None:
         raise ValueError(f'{args.config} has no test_dataloader: self-supervised pretraining '
                          f'configs are evaluated with tools/knn_eval.py or a benchmark config')
+    problem = checkpoint_problem(args.checkpoint)
+    if problem:
+        raise CheckpointFileError(problem)
     cfg.work_dir = args.work_dir or cfg.get('work_dir') or osp.join(
         './work_dirs', osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint

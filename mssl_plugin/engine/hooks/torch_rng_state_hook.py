@@ -3,6 +3,7 @@ import random
 import numpy as np
 import torch
 from mmengine.hooks import Hook
+from mmengine.runner import IterBasedTrainLoop
 
 from mmpretrain.registry import HOOKS
 
@@ -19,6 +20,9 @@ class TorchRNGStateHook(Hook):
     numpy's and python's global generator states and restores them when resuming.
     The data workers' generators are not carried: ``ResumableEpochBasedTrainLoop``
     makes every sample's augmentation depend only on (seed, epoch, index) instead.
+    mmengine's ``IterBasedTrainLoop`` replays the skipped batches on resume, which
+    advances numpy's and python's generators by itself (the pipeline draws from them
+    with ``num_workers=0``): there only torch's are restored.
     """
 
     priority = 'VERY_HIGH'
@@ -42,6 +46,8 @@ class TorchRNGStateHook(Hook):
             return
         state = checkpoint[self.KEY]
         torch.set_rng_state(state['cpu'])
+        if isinstance(runner.train_loop, IterBasedTrainLoop):
+            state = {k: v for k, v in state.items() if k not in ('numpy', 'python')}
         if 'numpy' in state:
             saved = state['numpy']
             np.random.set_state(('MT19937', saved['keys'].numpy().astype(np.uint32),
