@@ -46,7 +46,7 @@ class TorchRNGStateHook(Hook):
             return
         state = checkpoint[self.KEY]
         torch.set_rng_state(state['cpu'])
-        if isinstance(runner.train_loop, IterBasedTrainLoop):
+        if isinstance(getattr(runner, 'train_loop', None), IterBasedTrainLoop):
             state = {k: v for k, v in state.items() if k not in ('numpy', 'python')}
         if 'numpy' in state:
             saved = state['numpy']
