@@ -5,8 +5,8 @@ read checkpoint files through :func:`load_checkpoint_file`. A file that cannot b
 used raises :class:`CheckpointFileError` whose message is one line naming the file,
 what is wrong with it and what to do, for instance::
 
-    work_dirs/run/iter_22.pth is truncated (46.0 of at least 143.2 MiB?): was the save
-    interrupted? Use the previous checkpoint (e.g. the one `last_checkpoint` named before)
+    work_dirs/run/iter_22.pth is truncated or damaged (46.0 MiB, no zip directory at its
+    end): was the save interrupted? use the previous checkpoint
 
 The loader always uses torch's safe unpickler (``weights_only=True``; the plugin
 allow-lists the types mmengine's checkpoints hold) and never suggests turning it off.

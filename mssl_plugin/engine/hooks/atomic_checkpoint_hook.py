@@ -41,8 +41,10 @@ class AtomicCheckpointHook(CheckpointHook):
             return
         if runner._load_from is None:
             runner._load_from = self.resumable_checkpoint(runner.work_dir)
-        elif checkpoint_problem(runner._load_from):
-            raise CheckpointFileError(f'cannot resume: {checkpoint_problem(runner._load_from)}')
+        else:
+            problem = checkpoint_problem(runner._load_from)
+            if problem:
+                raise CheckpointFileError(f'cannot resume: {problem}')
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         if runner._resume:
