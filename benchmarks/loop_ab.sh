@@ -14,7 +14,9 @@ for seed in $SEEDS; do
     run="$OUT/${loop}_s$seed"
     [ -f "$run/knn.json" ] && continue
     echo "== $loop seed $seed"
-    .venv/bin/python tools/train.py "$CONFIG" --work-dir "$run" --cfg-options \
+    # a finished training (its last checkpoint complete) is only evaluated
+    .venv/bin/python -c "import sys; from mssl_plugin.engine.checkpoint_files import is_complete_checkpoint as ok; sys.exit(not ok(sys.argv[1]))" "$run/epoch_3.pth" || \
+      .venv/bin/python tools/train.py "$CONFIG" --work-dir "$run" --cfg-options \
         train_cfg.type=$loop train_cfg.max_epochs=3 randomness.seed=$seed > "$run.log" 2>&1
     .venv/bin/python tools/knn_eval.py "$CONFIG" "$run/epoch_3.pth" --out "$run/knn.json"
   done
