@@ -3,7 +3,7 @@
 Run by hand (not part of the tests):
 
     .venv/bin/python benchmarks/loss_bench.py [--sizes 256x2048 1024x2048] [--grid]
-        [--device cpu] [--baseline-max-d 2048]
+        [--device cpu] [--baseline-max-d 2048] [--term-split]
 
 The baselines are written here straight from the reference code: an explicit
 m x m centring matrix and d x d Taylor powers (Matrix-SSL ``mce_loss_func``),
@@ -24,7 +24,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from mssl_plugin.functional import matrix_ssl_loss, mmae_uniformity
+from mssl_plugin.functional import matrix_ssl_loss, matrix_ssl_terms, mmae_uniformity
 
 
 def published_matrix_ssl(z1, z2, p1, p2, lam=1.0, mu=1.0, gamma=1.0, order=4):
@@ -129,6 +129,32 @@ def time_fn(fn, inputs, repeats, device):
     return statistics.median(times), float(value.detach())
 
 
+def two_term_losses(z1, z2, p1, p2):
+    """What ``[MatrixUniformityLoss, MatrixAlignmentLoss]`` compute: no shared Gram matrices."""
+    return (matrix_ssl_terms(z1, z2, p1, p2, terms=('uniformity', ))['uniformity']
+            + matrix_ssl_terms(z1, z2, p1, p2, terms=('alignment', ))['alignment'])
+
+
+def compare_term_split(sizes, repeats, device):
+    """MatrixSSLLoss (both terms, one set of Gram matrices) against the two term losses,
+    timed in alternation so drift hits both alike."""
+    print(f'{"m":>6}{"d":>6}{"MatrixSSLLoss s":>17}{"two term losses s":>19}{"ratio":>8}'
+          f'{"rel. diff":>11}')
+    for size in sizes:
+        m, d = (int(v) for v in size.split('x'))
+        gen = torch.Generator().manual_seed(0)
+        branches = [torch.randn(m, d, generator=gen).to(device) for _ in range(4)]
+        time_fn(matrix_ssl_loss, branches, 1, device)
+        together, apart = [], []
+        for _ in range(repeats):
+            together.append(time_fn(matrix_ssl_loss, branches, 1, device))
+            apart.append(time_fn(two_term_losses, branches, 1, device))
+        one = statistics.median(t for t, _ in together)
+        two = statistics.median(t for t, _ in apart)
+        rel = abs(together[0][1] - apart[0][1]) / max(abs(together[0][1]), 1e-12)
+        print(f'{m:>6}{d:>6}{one:>17.4f}{two:>19.4f}{two / one:>7.2f}x{rel:>11.1e}', flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--sizes', nargs='+', default=['256x2048', '1024x2048'])
@@ -138,9 +164,17 @@ def main():
     parser.add_argument('--grid', action='store_true', help='m in {64,256,1024} x d in '
                         '{256,2048,8192}')
     parser.add_argument('--baseline-max-d', type=int, default=2048)
+    parser.add_argument('--term-split', action='store_true',
+                        help='time MatrixSSLLoss against MatrixUniformityLoss + '
+                        'MatrixAlignmentLoss instead of against the published formula')
     args = parser.parse_args()
     sizes = [f'{m}x{d}' for d in (256, 2048, 8192) for m in (64, 256, 1024)] \
         if args.grid else args.sizes
+    if args.term_split:
+        print(f'torch {torch.__version__}, {torch.get_num_threads()} threads, '
+              f'device {args.device}')
+        compare_term_split(sizes, max(args.repeats, 5), args.device)
+        return
     peak = mm_gflops(args.device)
     print(f'torch {torch.__version__}, {platform.processor() or platform.machine()}, '
           f'{torch.get_num_threads()} threads, device {args.device}, '

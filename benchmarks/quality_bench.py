@@ -81,21 +81,21 @@ METHODS = {
             {LOSS + 'lambd': 1.0 / 256},  # off-diagonal weight ~ 1 / dimension
         ]),
     'MAE': dict(config=MAE_BASE, family='mae', grid=[
-        {REG + 'lamb': 0.0},  # no regulariser: mmpretrain's MAE objective (tested equal)
-        {REG + 'lamb': 0.0, 'optim_wrapper.optimizer.lr': 1.5e-3},
-        {REG + 'lamb': 0.0, 'optim_wrapper.optimizer.lr': 3e-3},
-        {REG + 'lamb': 0.0, 'model.backbone.mask_ratio': 0.6},
+        {REG + 'loss_weight': 0.0},  # no regulariser: mmpretrain's MAE objective (tested equal)
+        {REG + 'loss_weight': 0.0, 'optim_wrapper.optimizer.lr': 1.5e-3},
+        {REG + 'loss_weight': 0.0, 'optim_wrapper.optimizer.lr': 3e-3},
+        {REG + 'loss_weight': 0.0, 'model.backbone.mask_ratio': 0.6},
     ]),
     'U-MAE': dict(config=MAE_BASE, family='mae', grid=[
-        {REG + 'reg': 'square', REG + 'lamb': 0.01},
-        {REG + 'reg': 'square', REG + 'lamb': 0.1},
-        {REG + 'reg': 'square', REG + 'lamb': 0.01, 'optim_wrapper.optimizer.lr': 1.5e-3},
-        {REG + 'reg': 'square', REG + 'lamb': 1.0},
+        {REG + 'reg': 'square', REG + 'loss_weight': 0.01},
+        {REG + 'reg': 'square', REG + 'loss_weight': 0.1},
+        {REG + 'reg': 'square', REG + 'loss_weight': 0.01, 'optim_wrapper.optimizer.lr': 1.5e-3},
+        {REG + 'reg': 'square', REG + 'loss_weight': 1.0},
     ]),
     'M-MAE': dict(config=MAE_BASE, family='mae', grid=[
-        {},  # published: TCR, lamb 1e-2, mu 3
-        {REG + 'lamb': 0.1},
-        {REG + 'lamb': 1e-2, 'optim_wrapper.optimizer.lr': 1.5e-3},
+        {},  # published: TCR, weight 1e-2, mu 3
+        {REG + 'loss_weight': 0.1},
+        {REG + 'loss_weight': 1e-2, 'optim_wrapper.optimizer.lr': 1.5e-3},
         {REG + 'mu': 1.0},
     ]),
 }

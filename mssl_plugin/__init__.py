@@ -6,8 +6,8 @@ checkpoints load with torch's safe unpickler, fixes mmcv 2.1.0's
 ``adjust_hue`` under numpy 2 and lets configs inherit the packaged ones with
 ``_base_ = 'mssl_plugin::...'`` (``mssl_plugin.compat``, ``mssl_plugin.registry``).
 """
-from .compat import patch_mmcv_adjust_hue, register_package_configs, register_strict_pretrained
-from .engine import allow_mmengine_checkpoint_types
+from .compat import (allow_mmengine_checkpoint_types, patch_mmcv_adjust_hue,
+                     register_package_configs, register_strict_pretrained)
 from .version import __version__
 
 allow_mmengine_checkpoint_types()

@@ -54,7 +54,7 @@ def normalize(x):
 
 
 def matrix_ssl_published(z1, z2, p1, p2, lam=1., mu=1., gamma=1., order=4, trace_term=False,
-                         scaled_identity=False, alignment='mce', log='taylor'):
+                         scaled_identity=False, divergence='mce', log='taylor'):
     """The reference script's mce_loss_func, extended by the paper's options."""
     logm = (lambda q: logm_taylor(q, order)) if log == 'taylor' else logm_eigh
 
@@ -75,7 +75,7 @@ def matrix_ssl_published(z1, z2, p1, p2, lam=1., mu=1., gamma=1., order=4, trace
         eye = torch.eye(z.shape[1], dtype=z.dtype)
         pp, qq = cov(p, p) + mu * eye, cov(z, z) + mu * eye
         value = torch.trace(-pp @ logm(qq))
-        if alignment == 'mkl':
+        if divergence == 'mkl':
             return value + torch.trace(pp @ logm(pp)) - torch.trace(pp) + torch.trace(qq)
         return value + (torch.trace(qq) if trace_term else 0)
 

@@ -6,7 +6,7 @@ _base_ = '../matrix_ssl/matrix-ssl_resnet50_8xb128-coslr-100e_in1k.py'
 model = dict(
     head=dict(
         predictor=dict(hid_channels=1024),
-        loss=dict(gamma=0.5, trace_term=True, scaled_identity=True, alignment='mkl')))
+        loss=dict(gamma=0.5, trace_term=True, scaled_identity=True, divergence='mkl')))
 
 # _delete_ drops the base ImageNet arguments (split=...) that CustomDataset does not take
 train_dataloader = dict(

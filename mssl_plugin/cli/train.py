@@ -22,7 +22,7 @@ from mmengine.runner import Runner  # noqa: E402
 
 import mssl_plugin  # noqa: E402,F401  (registers `mssl_plugin::` before Config.fromfile)
 from mssl_plugin.compat import drop_collate_fn_scopes  # noqa: E402
-from mssl_plugin.engine import prepare_cpu_distributed  # noqa: E402
+from mssl_plugin.compat import prepare_cpu_distributed  # noqa: E402
 from .common import one_line_errors, parse_common  # noqa: E402
 
 

@@ -20,6 +20,8 @@ from typing import Optional
 
 import torch
 
+from ..compat.torch_weights_only_checkpoints import allow_mmengine_checkpoint_types
+
 
 class CheckpointFileError(ValueError):
     """A checkpoint file that cannot be used; the message says why and what to do."""
@@ -70,8 +72,7 @@ def load_checkpoint_file(path: str, map_location='cpu'):
     Zip-format files are memory-mapped (fast for large files); legacy-format files
     are read normally (torch cannot memory-map them).
     """
-    import mssl_plugin.engine.checkpoint_safety as safety
-    safety.allow_mmengine_checkpoint_types()
+    allow_mmengine_checkpoint_types()
     problem = checkpoint_problem(path)
     if problem:
         raise CheckpointFileError(problem)

@@ -14,57 +14,69 @@ with :math:`K_{ab} = \frac1m \tilde A \tilde B^\top` (:math:`m \times m`). Build
 them costs :math:`O(m^2 d)` and the powers :math:`O(m^3)`, against
 :math:`O(d^3)` for the published :math:`d \times d` computation. When
 :math:`m \ge d` the same quantities are taken on the :math:`d \times d`
-covariances. :class:`SpaceGram` hides the choice.
+covariances. :class:`CentredGrams` hides the choice.
 """
+from typing import Optional
+
 import torch
 
 from .covariance import center_rows
 
 
-class SpaceGram:
+class CentredGrams:
     """Pairwise second-moment matrices of centred features in the cheaper space.
 
+    Keyed by the feature tensors themselves: ``grams.pair(p, z)`` is built once per
+    object and reused by every term that needs it (uniformity and alignment share
+    :math:`K_{pz}`).
+
     Args:
-        features (dict[str, Tensor]): name -> :math:`(m, d)` features.
-        batch_space (bool): use :math:`m \\times m` Gram matrices (``True``) or
-            :math:`d \\times d` covariances (``False``).
+        features (Sequence[Tensor]): the :math:`(m, d)` feature matrices the terms use.
+        batch_space (bool, optional): use :math:`m \\times m` Gram matrices
+            (``True``) or :math:`d \\times d` covariances (``False``). Defaults to
+            whichever is smaller (:func:`prefer_batch_space`).
     """
 
-    def __init__(self, features: dict, batch_space: bool):
-        first = next(iter(features.values()))
-        self.num_samples, self.dim = first.shape
-        self.batch_space = batch_space
-        self._centred = {k: center_rows(v) for k, v in features.items()}
-        self._cache = {}
+    def __init__(self, features, batch_space: Optional[bool] = None):
+        features = list(features)
+        self.num_samples, self.dim = features[0].shape
+        self.batch_space = (prefer_batch_space(self.num_samples, self.dim)
+                            if batch_space is None else batch_space)
+        # id -> (tensor, centred): holding the tensor keeps its id from being reused
+        self._centred = {id(f): (f, center_rows(f)) for f in features}
+        self._pairs = {}
 
-    @staticmethod
-    def prefer_batch_space(num_samples: int, dim: int) -> bool:
-        return num_samples < dim
+    def centred(self, a: torch.Tensor) -> torch.Tensor:
+        try:
+            return self._centred[id(a)][1]
+        except KeyError:
+            raise KeyError('CentredGrams: this tensor was not among the features it was '
+                           'built from') from None
 
-    def pair(self, a: str, b: str) -> torch.Tensor:
+    def pair(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         """:math:`K_{ab}` (batch space) or :math:`C(a, b)` (feature space)."""
-        key = (a, b)
-        if key not in self._cache:
-            left, right = self._centred[a], self._centred[b]
+        key = (id(a), id(b))
+        if key not in self._pairs:
+            left, right = self.centred(a), self.centred(b)
             if self.batch_space:
-                self._cache[key] = left @ right.mT / self.num_samples
+                self._pairs[key] = left @ right.mT / self.num_samples
             else:
-                self._cache[key] = left.mT @ right / self.num_samples
-        return self._cache[key]
+                self._pairs[key] = left.mT @ right / self.num_samples
+        return self._pairs[key]
 
-    def trace_cov(self, a: str) -> torch.Tensor:
+    def trace_cov(self, a: torch.Tensor) -> torch.Tensor:
         r""":math:`\operatorname{tr} C(a, a) = \|\tilde a\|_F^2 / m` (either space)."""
-        return self._centred[a].pow(2).sum() / self.num_samples
+        return self.centred(a).pow(2).sum() / self.num_samples
 
-    def trace_cross(self, a: str, b: str) -> torch.Tensor:
+    def trace_cross(self, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         r""":math:`\operatorname{tr} C(a, b)`."""
-        return (self._centred[a] * self._centred[b]).sum() / self.num_samples
+        return (self.centred(a) * self.centred(b)).sum() / self.num_samples
 
-    def cross_power_traces(self, a: str, b: str, order: int) -> list:
+    def cross_power_traces(self, a: torch.Tensor, b: torch.Tensor, order: int) -> list:
         r""":math:`[\operatorname{tr} C(a,b)^k]_{k=1..n}`."""
         return power_traces(self.pair(a, b), order)
 
-    def product_power_traces(self, a: str, b: str, order: int) -> list:
+    def product_power_traces(self, a: torch.Tensor, b: torch.Tensor, order: int) -> list:
         r""":math:`[\operatorname{tr}(C(a,a) C(b,b)^k)]_{k=1..n}`."""
         gram_b = self.pair(b, b)
         if self.batch_space:
@@ -73,6 +85,11 @@ class SpaceGram:
         else:
             head = self.pair(a, a) @ gram_b  # C(a,a) C(b,b)
         return mixed_traces(head, gram_b, order)
+
+
+def prefer_batch_space(num_samples: int, dim: int) -> bool:
+    """The :math:`m \\times m` space is cheaper when there are fewer samples than features."""
+    return num_samples < dim
 
 
 def power_traces(matrix: torch.Tensor, order: int) -> list:

@@ -2,7 +2,8 @@ r"""M-MAE / U-MAE uniformity regularisers.
 
 "Information Flow in Self-Supervised Learning" (ICML 2024).
 
-On gathered, L2-normalised features :math:`\hat f` of shape :math:`(m, d)`:
+On L2-normalised features :math:`\hat f` of shape :math:`(m, d)` (the whole batch:
+gathering across processes is the caller's job, the head's):
 
 .. math::
     \text{tcr:}\quad & -\log\det\left(I_d + \frac{\mu}{d} \hat f^\top \hat f\right)
@@ -15,45 +16,38 @@ import torch.nn.functional as F
 
 from ._checks import check_choice, check_positive, check_tensor, full_precision
 from .covariance import center_rows
-from .distributed import gather_rows
 from .tcr import tcr
 
 REGULARISERS = ('tcr', 'square')
 
 
 @full_precision
-def mmae_uniformity(f: torch.Tensor, mu: float = 3.0, reg: str = 'tcr', centering: bool = False,
-                    gather_distributed: bool = True, exact_grad: bool = True) -> torch.Tensor:
+def mmae_uniformity(f: torch.Tensor, mu: float = 3.0, reg: str = 'tcr',
+                    centering: bool = False) -> torch.Tensor:
     r"""M-MAE (``reg='tcr'``) or U-MAE (``reg='square'``) uniformity regulariser.
 
     Args:
-        f (Tensor): encoder features :math:`(m, d)` of this process.
+        f (Tensor): encoder features :math:`(m, d)` of the whole batch (gather them
+            first with :func:`.distributed.gather_rows` when the batch is split).
         mu (float): TCR scale :math:`\mu \ge 0`. Defaults to 3.
         reg (str): ``'tcr'`` or ``'square'``. Defaults to ``'tcr'``.
         centering (bool): centre the normalised features (:math:`J_m \hat f`)
             before the TCR. Defaults to False.
-        gather_distributed (bool): gather rows over ``torch.distributed``.
-            Defaults to True.
-        exact_grad (bool): exact gradient of the global regulariser after DDP
-            averaging (default). ``False`` reproduces the published M-MAE gather,
-            whose gradient is :math:`1/W` of it (see :mod:`.distributed`).
 
     Returns:
-        Tensor: scalar (minimise it: ``total = mae_loss + lamb * reg``).
+        Tensor: scalar (minimise it: ``total = mae_loss + loss_weight * reg``).
 
     Raises:
-        ValueError: wrong rank, non-finite features, fewer than 2 samples after
-            gathering, negative ``mu``, unknown ``reg``.
+        ValueError: wrong rank, non-finite features, fewer than 2 samples,
+            negative ``mu``, unknown ``reg``.
     """
     check_tensor(f, 'f')
     check_choice(reg, 'reg', REGULARISERS)
     mu = check_positive(mu, 'mu', allow_zero=True)
-    if gather_distributed:
-        f = gather_rows(f, exact_grad=exact_grad)
     if f.shape[0] < 2:
         raise ValueError(
-            f'the uniformity regulariser needs at least 2 samples, got {f.shape[0]} '
-            f'(gather_distributed={gather_distributed}); increase the batch size')
+            f'the uniformity regulariser needs at least 2 samples, got {f.shape[0]}; '
+            'increase the batch size or gather across processes first')
     normalized = F.normalize(f, dim=1)
     if reg == 'square':
         num_samples, dim = normalized.shape

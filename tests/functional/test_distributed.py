@@ -1,4 +1,7 @@
-"""Two gloo processes, each holding half a batch, equal one process on the whole batch."""
+"""Two gloo processes, each holding half a batch, equal one process on the whole batch.
+
+The objectives take the whole batch; ``gather_rows`` (what the heads call) makes it.
+"""
 import os
 import socket
 import tempfile
@@ -21,11 +24,11 @@ def free_port():
 
 
 def _matrix_ssl(tensors, **kwargs):
-    return F.matrix_ssl_loss(*tensors, **kwargs)
+    return F.matrix_ssl_loss(*[F.gather_rows(t) for t in tensors], **kwargs)
 
 
-def _mmae(tensors, **kwargs):
-    return F.mmae_uniformity(tensors[0], **kwargs)
+def _mmae(tensors, exact_grad=True, **kwargs):
+    return F.mmae_uniformity(F.gather_rows(tensors[0], exact_grad=exact_grad), **kwargs)
 
 
 OBJECTIVES = {

@@ -25,7 +25,7 @@ class TestMatrixSSL:
         dict(),
         dict(mu=0.6, lam=0.5, gamma=2.0, order=6),
         dict(trace_term=True, scaled_identity=True),
-        dict(alignment='mkl'),
+        dict(divergence='mkl'),
     ])
     def test_taylor_equals_published_formula(self, m, d, options):
         inputs = branches(m, d)
@@ -37,7 +37,7 @@ class TestMatrixSSL:
 
     @pytest.mark.parametrize('m,d', SHAPES)
     @pytest.mark.parametrize('options', [dict(), dict(mu=0.5, trace_term=True),
-                                         dict(alignment='mkl')])
+                                         dict(divergence='mkl')])
     def test_exact_log_equals_eigendecomposition(self, m, d, options):
         inputs = branches(m, d)
         value = F.matrix_ssl_loss(*inputs, log_method='eigh', **options)
@@ -76,13 +76,25 @@ class TestMatrixSSL:
 
     def test_terms_add_up(self):
         inputs = branches(8, 20)
-        terms = F.matrix_ssl_terms(*inputs, gamma=0.3)
-        torch.testing.assert_close(terms['loss'], terms['uniformity'] + 0.3 * terms['alignment'])
+        terms = F.matrix_ssl_terms(*inputs)
+        torch.testing.assert_close(F.matrix_ssl_loss(*inputs, gamma=0.3),
+                                   terms['uniformity'] + 0.3 * terms['alignment'])
         z1, z2, p1, p2 = [ref.normalize(t) for t in inputs]
         expected_u = 0.5 * (F.matrix_uniformity(p2, z1) + F.matrix_uniformity(p1, z2))
         expected_a = 0.5 * (F.matrix_alignment(p2, z1) + F.matrix_alignment(p1, z2))
         torch.testing.assert_close(terms['uniformity'], expected_u)
         torch.testing.assert_close(terms['alignment'], expected_a)
+        # each term alone: the reference with the other one switched off
+        detached = [t.detach() for t in inputs]
+        alone_u = F.matrix_ssl_terms(*detached, terms=('uniformity', ))
+        alone_a = F.matrix_ssl_terms(*detached, terms=('alignment', ))
+        assert set(alone_u) == {'uniformity'} and set(alone_a) == {'alignment'}
+        torch.testing.assert_close(alone_u['uniformity'],
+                                   ref.matrix_ssl_published(*detached, gamma=0.0))
+        torch.testing.assert_close(alone_a['alignment'],
+                                   ref.matrix_ssl_published(*detached, lam=0.0))
+        with pytest.raises(ValueError, match="term must be one of .* got 'uniform'"):
+            F.matrix_ssl_terms(*detached, terms=('uniform', ))
 
     def test_rows_are_normalised_inside(self):
         inputs = [t.detach() for t in branches(8, 20)]
@@ -129,7 +141,7 @@ class TestMatrixSSL:
             F.matrix_ssl_loss(good, good, torch.randn(8, 12), good)
         with pytest.raises(ValueError, match=r'z1 must be 2-D .* got shape \(8, 4, 4\)'):
             F.matrix_ssl_loss(good.view(8, 4, 4), good, good, good)
-        with pytest.raises(ValueError, match=r'at least 2 samples, got 1 .*local shape \(1, 16\)'):
+        with pytest.raises(ValueError, match=r'at least 2 samples, got 1 \(shape \(1, 16\)\)'):
             one = torch.randn(1, 16)
             F.matrix_ssl_loss(one, one, one, one)
         bad = good.clone()
@@ -140,8 +152,10 @@ class TestMatrixSSL:
             F.matrix_ssl_loss(good, good, good, good, mu=-1.0)
         with pytest.raises(ValueError, match="log_method must be one of .* got 'svd'"):
             F.matrix_ssl_loss(good, good, good, good, log_method='svd')
-        with pytest.raises(ValueError, match="alignment must be one of .* got 'l2'"):
-            F.matrix_ssl_loss(good, good, good, good, alignment='l2')
+        with pytest.raises(ValueError, match="divergence must be one of .* got 'l2'"):
+            F.matrix_ssl_loss(good, good, good, good, divergence='l2')
+        with pytest.raises(ValueError, match='gamma must be finite and >= 0, got -1.0'):
+            F.matrix_ssl_loss(good, good, good, good, gamma=-1.0)
         with pytest.raises(ValueError, match='Taylor order must be an integer >= 1, got 0'):
             F.matrix_ssl_loss(good, good, good, good, order=0)
 

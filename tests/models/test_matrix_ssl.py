@@ -10,6 +10,7 @@ from mmengine.logging import MessageHub
 import mssl_plugin  # noqa: F401
 from mmpretrain.registry import MODELS
 from mssl_plugin import functional as F
+from tests import reference as ref
 from tests.helpers import REPO, cpu_norms, small_matrix_ssl_cfg, two_views
 
 
@@ -26,30 +27,76 @@ def preprocess(model, views):
     return model.data_preprocessor(dict(inputs=views, data_samples=None), True)['inputs']
 
 
+def total(out):
+    """What mmengine's ``parse_losses`` optimises: the sum of every key holding "loss"."""
+    return sum(v for k, v in out.items() if 'loss' in k)
+
+
 class TestLossesFromConfig:
 
     def test_matrix_ssl_loss_equals_functional(self):
         branches = [torch.randn(16, 40, dtype=torch.float64) for _ in range(4)]
-        for options in (dict(), dict(gamma=0.5, mu=0.8, trace_term=True, scaled_identity=True),
-                        dict(alignment='mkl', log_method='eigh')):
-            loss = MODELS.build(dict(type='MatrixSSLLoss', loss_weight=2.0, **options))
-            terms = loss(*branches)
+        for options in (dict(), dict(mu=0.8, trace_term=True, scaled_identity=True),
+                        dict(divergence='mkl', log_method='eigh')):
+            loss = MODELS.build(dict(type='MatrixSSLLoss', gamma=0.5, loss_weight=2.0,
+                                     **options))
+            out = loss(*branches)
             expected = F.matrix_ssl_terms(*branches, **options)
-            torch.testing.assert_close(terms['loss'], 2.0 * expected['loss'])
-            torch.testing.assert_close(terms['uniformity'], expected['uniformity'])
-            torch.testing.assert_close(terms['alignment'], expected['alignment'])
+            assert set(out) == {'loss_uniformity', 'loss_alignment', 'uniformity', 'alignment'}
+            torch.testing.assert_close(out['loss_uniformity'], 2.0 * expected['uniformity'])
+            torch.testing.assert_close(out['loss_alignment'], 1.0 * expected['alignment'])
+            torch.testing.assert_close(out['uniformity'], expected['uniformity'])
+            torch.testing.assert_close(out['alignment'], expected['alignment'])
+            torch.testing.assert_close(total(out),
+                                       2.0 * F.matrix_ssl_loss(*branches, gamma=0.5, **options))
 
-    def test_term_losses_equal_functional(self):
-        # the term losses use rows as given (the head normalises): unit rows keep Taylor convergent
-        p, z = (torch.nn.functional.normalize(torch.randn(12, 30, dtype=torch.float64), dim=1)
-                for _ in range(2))
+    def test_term_losses_add_up_to_the_combined_loss(self):
+        branches = [torch.randn(12, 30, dtype=torch.float64) for _ in range(4)]
+        combined = MODELS.build(dict(type='MatrixSSLLoss', lam=0.5, gamma=3.0, trace_term=True,
+                                     divergence='mkl'))
         uniformity = MODELS.build(dict(type='MatrixUniformityLoss', lam=0.5, trace_term=True))
-        alignment = MODELS.build(dict(type='MatrixAlignmentLoss', divergence='mkl',
-                                      loss_weight=3.0))
-        torch.testing.assert_close(uniformity(p, z), F.matrix_uniformity(p, z, lam=0.5,
-                                                                         trace_term=True))
-        torch.testing.assert_close(alignment(p, z),
-                                   3.0 * F.matrix_alignment(p, z, divergence='mkl'))
+        alignment = MODELS.build(dict(type='MatrixAlignmentLoss', trace_term=True,
+                                      divergence='mkl', loss_weight=3.0))
+        together = combined(*branches)
+        apart = {**uniformity(*branches), **alignment(*branches)}
+        assert set(apart) == set(together)
+        for key in together:
+            torch.testing.assert_close(apart[key], together[key])
+        # float64 reference of each term from the formula: gamma 0 leaves the uniformity,
+        # gamma 1 minus gamma 0 the alignment
+        settings = dict(lam=0.5, trace_term=True, divergence='mkl')
+        uniformity_only = ref.matrix_ssl_published(*branches, gamma=0.0, **settings)
+        torch.testing.assert_close(apart['uniformity'], uniformity_only)
+        torch.testing.assert_close(
+            apart['alignment'],
+            ref.matrix_ssl_published(*branches, gamma=1.0, **settings) - uniformity_only)
+
+    def test_head_composes_term_losses_from_config(self):
+        cfg = small_matrix_ssl_cfg().head
+        combined = MODELS.build(cfg).eval()
+        cfg.loss = [dict(type='MatrixUniformityLoss'), dict(type='MatrixAlignmentLoss')]
+        composed = MODELS.build(cfg).eval()
+        composed.predictor.load_state_dict(combined.predictor.state_dict())
+        online = [torch.randn(10, 256) for _ in range(2)]
+        target = [torch.randn(10, 256) for _ in range(2)]
+        a, b = combined.loss(*online, *target), composed.loss(*online, *target)
+        assert set(a) == set(b)
+        for key in a:
+            torch.testing.assert_close(a[key], b[key])
+        cfg.loss = [dict(type='MatrixUniformityLoss'), dict(type='MatrixUniformityLoss')]
+        with pytest.raises(ValueError, match="two losses both return 'loss_uniformity'"):
+            MODELS.build(cfg).loss(*online, *target)
+        cfg.loss = dict(type='CosineSimilarityLoss')  # mmpretrain's: (pred, target) -> Tensor
+        with pytest.raises(TypeError):
+            MODELS.build(cfg).loss(*online, *target)
+
+    def test_deprecated_argument_names_still_build(self):
+        with pytest.warns(DeprecationWarning, match=r'alignment=.*use divergence='):
+            loss = MODELS.build(dict(type='MatrixSSLLoss', alignment='mkl'))
+        assert loss.settings['divergence'] == 'mkl'
+        with pytest.warns(DeprecationWarning, match=r'lamb=.*use loss_weight='):
+            loss = MODELS.build(dict(type='MMAEUniformityLoss', lamb=0.5))
+        assert loss.loss_weight == 0.5
 
     def test_head_equals_functional_on_predictions(self):
         head = MODELS.build(small_matrix_ssl_cfg().head)
@@ -59,11 +106,11 @@ class TestLossesFromConfig:
         out = head.loss(*online, *target)
         z1, z2 = (head.predictor([o])[0] for o in online)
         expected = F.matrix_ssl_terms(z1, z2, *target)
-        torch.testing.assert_close(out['loss'], expected['loss'])
+        torch.testing.assert_close(total(out), F.matrix_ssl_loss(z1, z2, *target))
         torch.testing.assert_close(out['uniformity'], expected['uniformity'])
-        assert out['loss'].requires_grad and not out['uniformity'].requires_grad
-        # mmengine sums every key containing "loss": only the total may contain it
-        assert [k for k in out if 'loss' in k] == ['loss']
+        assert out['loss_uniformity'].requires_grad and not out['uniformity'].requires_grad
+        # mmengine sums every key containing "loss": only the weighted terms may contain it
+        assert sorted(k for k in out if 'loss' in k) == ['loss_alignment', 'loss_uniformity']
 
     def test_head_logs_the_gradient_each_term_sends_to_the_projections(self):
         cfg = small_matrix_ssl_cfg().head
@@ -73,13 +120,14 @@ class TestLossesFromConfig:
         target = [torch.randn(10, 256) for _ in range(2)]
         out = head.loss(*online, *target)
         z1, z2 = (head.predictor([o])[0] for o in online)
-        terms = F.matrix_ssl_terms(z1, z2, *target, gamma=0.5)
+        terms = F.matrix_ssl_terms(z1, z2, *target)
         for name, weight in (('uniformity', 1.0), ('alignment', 0.5)):
             grads = torch.autograd.grad(weight * terms[name], online, retain_graph=True)
             expected = torch.cat([g.flatten() for g in grads]).norm()
             assert float(out[f'grad_norm_{name}']) == pytest.approx(float(expected), rel=1e-5)
-        assert [k for k in out if 'loss' in k] == ['loss']  # logged, never summed
-        out['loss'].backward()  # the extra backward kept the graph
+        # logged, never summed
+        assert sorted(k for k in out if 'loss' in k) == ['loss_alignment', 'loss_uniformity']
+        total(out).backward()  # the extra backward kept the graph
 
     def test_unknown_loss_type_is_reported(self):
         cfg = small_matrix_ssl_cfg().head
@@ -98,10 +146,10 @@ class TestMatrixSSLAlgorithm:
             losses = model.loss(preprocess(model, views), None)
             values.append({k: v.item() for k, v in losses.items()})
         assert values[0] == values[1]
-        assert math.isfinite(values[0]['loss'])
-        assert set(values[0]) == {'loss', 'uniformity', 'alignment'}
-        assert values[0]['loss'] == pytest.approx(values[0]['uniformity'] + values[0]['alignment'],
-                                                  rel=1e-5)
+        assert set(values[0]) == {'loss_uniformity', 'loss_alignment', 'uniformity',
+                                  'alignment'}
+        assert math.isfinite(values[0]['loss_uniformity'] + values[0]['loss_alignment'])
+        assert values[0]['loss_alignment'] == pytest.approx(values[0]['alignment'], rel=1e-6)
 
     def test_ema_target_follows_the_cosine_formula(self):
         max_iters = 10
@@ -112,7 +160,7 @@ class TestMatrixSSLAlgorithm:
         views = preprocess(model, two_views())
         online = torch.nn.Sequential(model.backbone, model.neck)
 
-        loss = model.loss(views, None)['loss']  # step 0: the target is a copy
+        loss = total(model.loss(views, None))  # step 0: the target is a copy
         for (name, target), source in zip(model.target_net.module.named_parameters(),
                                           online.parameters()):
             torch.testing.assert_close(target, source, msg=name)

@@ -37,27 +37,29 @@ def grads_of(module):
 
 class TestRegulariser:
 
-    @pytest.mark.parametrize('options', [dict(), dict(reg='square', lamb=0.5),
+    @pytest.mark.parametrize('options', [dict(), dict(reg='square', loss_weight=0.5),
                                          dict(centering=True, mu=1.0)])
     def test_loss_and_head_equal_functional(self, options):
         f = torch.randn(12, 40, dtype=torch.float64)
         loss = MODELS.build(dict(type='MMAEUniformityLoss', **options))
-        kwargs = {k: v for k, v in options.items() if k != 'lamb'}
+        kwargs = {k: v for k, v in options.items() if k != 'loss_weight'}
         expected = F.mmae_uniformity(f, **kwargs)
         out = loss(f)
-        torch.testing.assert_close(out['value'], expected)
-        torch.testing.assert_close(out['loss'], options.get('lamb', 1e-2) * expected)
+        assert set(out) == {'loss_uniformity', 'uniformity'}
+        torch.testing.assert_close(out['uniformity'], expected)
+        torch.testing.assert_close(out['loss_uniformity'],
+                                   options.get('loss_weight', 1e-2) * expected)
         head = MODELS.build(dict(type='MMAEUniformityHead', loss=dict(type='MMAEUniformityLoss',
                                                                       **options)))
         head_out = head.loss(f)
-        torch.testing.assert_close(head_out['loss_uniformity'], out['loss'])
-        assert not head_out['uniformity_reg'].requires_grad
+        torch.testing.assert_close(head_out['loss_uniformity'], out['loss_uniformity'])
+        assert not head_out['uniformity'].requires_grad
 
     def test_bad_arguments(self):
         with pytest.raises(ValueError, match="reg must be one of .* got 'cube'"):
             MODELS.build(dict(type='MMAEUniformityLoss', reg='cube'))
-        with pytest.raises(ValueError, match='lamb must be a finite number >= 0 .*, got -1'):
-            MODELS.build(dict(type='MMAEUniformityLoss', lamb=-1))
+        with pytest.raises(ValueError, match='loss_weight must be a finite number >= 0, got -1'):
+            MODELS.build(dict(type='MMAEUniformityLoss', loss_weight=-1))
         cfg = tiny_cfg()
         cfg.reg_feature = 'max'
         with pytest.raises(ValueError, match="reg_feature must be one of .* got 'max'"):
@@ -66,9 +68,9 @@ class TestRegulariser:
 
 class TestMMAE:
 
-    def test_lamb_zero_equals_mmpretrain_mae(self):
+    def test_weight_zero_equals_mmpretrain_mae(self):
         cfg = tiny_cfg()
-        cfg.uniformity_head.loss.lamb = 0.0
+        cfg.uniformity_head.loss.loss_weight = 0.0
         model = build(cfg)
         mae_cfg = cfg.copy()
         mae_cfg.type = 'MAE'
@@ -84,21 +86,21 @@ class TestMMAE:
         theirs = mae.loss(images, samples)
         assert ours['loss_uniformity'].item() == 0.0
         torch.testing.assert_close(ours['loss_rec'] + ours['loss_uniformity'], theirs['loss'])
-        assert ours['uniformity_reg'].item() < 0  # the value is still computed and logged
+        assert ours['uniformity'].item() < 0  # the value is still computed and logged
 
     def test_losses_and_logged_keys(self):
         model = build(tiny_cfg())
         images, samples = batch()
         out = model.loss(images, samples)
-        assert set(out) == {'loss_rec', 'loss_uniformity', 'uniformity_reg', 'loss_probe',
+        assert set(out) == {'loss_rec', 'loss_uniformity', 'uniformity', 'loss_probe',
                             'probe_accuracy_top1'}
-        torch.testing.assert_close(out['loss_uniformity'], 1e-2 * out['uniformity_reg'])
+        torch.testing.assert_close(out['loss_uniformity'], 1e-2 * out['uniformity'])
         # the regulariser is exactly the functional one on the CLS feature of the visible patches
         torch.manual_seed(3)
         latent, _, _ = model.backbone(images)
         torch.manual_seed(3)
         again = model.loss(images, samples)
-        torch.testing.assert_close(again['uniformity_reg'], F.mmae_uniformity(latent[:, 0]))
+        torch.testing.assert_close(again['uniformity'], F.mmae_uniformity(latent[:, 0]))
         assert 0 <= out['probe_accuracy_top1'].item() <= 100
 
     def test_probe_gradient_never_reaches_the_encoder(self):
@@ -121,7 +123,7 @@ class TestMMAE:
         latent, _, _ = model.backbone(images)
         torch.manual_seed(3)
         out = model.loss(images, samples)
-        torch.testing.assert_close(out['uniformity_reg'],
+        torch.testing.assert_close(out['uniformity'],
                                    F.mmae_uniformity(latent[:, 1:].mean(1)))
 
     def test_regulariser_runs_in_float32_under_autocast(self):
@@ -132,14 +134,14 @@ class TestMMAE:
             latent, _, _ = model.backbone(images)
             torch.manual_seed(3)
             out = model.loss(images, samples)
-        assert out['uniformity_reg'].dtype == torch.float32
-        torch.testing.assert_close(out['uniformity_reg'], F.mmae_uniformity(latent[:, 0].float()))
+        assert out['uniformity'].dtype == torch.float32
+        torch.testing.assert_close(out['uniformity'], F.mmae_uniformity(latent[:, 0].float()))
         # CPU autocast keeps LayerNorm in float32; give the head bf16 features explicitly
         features = latent[:, 0].detach().bfloat16()
         with torch.autocast('cpu', dtype=torch.bfloat16):
             head_out = model.uniformity_head.loss(features)
-        assert head_out['uniformity_reg'].dtype == torch.float32
-        torch.testing.assert_close(head_out['uniformity_reg'],
+        assert head_out['uniformity'].dtype == torch.float32
+        torch.testing.assert_close(head_out['uniformity'],
                                    F.mmae_uniformity(features.float()))
 
     def test_probe_needs_labels(self):

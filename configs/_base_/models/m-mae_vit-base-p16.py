@@ -1,5 +1,5 @@
 # M-MAE = mmpretrain's MAE ViT-B/16 (mask 0.75, normalised-pixel loss, 512-d 8-block
-# decoder) + the TCR uniformity regulariser on the CLS feature (lamb 1e-2, mu 3) +
+# decoder) + the TCR uniformity regulariser on the CLS feature (weight 1e-2, mu 3) +
 # an online linear probe on the detached CLS feature (monitoring only).
 _base_ = 'mmpretrain::_base_/models/mae_vit-base-p16.py'
 
@@ -10,7 +10,7 @@ model = dict(
         type='MMAEUniformityHead',
         gather_distributed=True,
         exact_grad=True,
-        loss=dict(type='MMAEUniformityLoss', reg='tcr', mu=3.0, lamb=1e-2, centering=False)),
+        loss=dict(type='MMAEUniformityLoss', reg='tcr', mu=3.0, loss_weight=1e-2, centering=False)),
     probe_head=dict(
         type='LinearClsHead',
         num_classes=1000,

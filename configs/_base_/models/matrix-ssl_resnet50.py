@@ -36,7 +36,7 @@ model = dict(
         # reference script: lam = mu = gamma = 1, order-4 Taylor log, no trace term
         loss=dict(type='MatrixSSLLoss', lam=1.0, mu=1.0, gamma=1.0, order=4,
                   log_method='taylor', trace_term=False, scaled_identity=False,
-                  alignment='mce')))
+                  divergence='mce')))
 
 # effective rank, matrix entropy (and mutual information between the views) of the
 # embeddings the forward pass computes anyway, every 50 iterations

@@ -74,7 +74,9 @@ class MatrixSSL(PredictsEmbeddings, RecordsDiagnostics, BaseSelfSupervisor):
             data_samples (list[DataSample]): unused (labels are never read).
 
         Returns:
-            dict[str, Tensor]: ``loss`` and logged ``uniformity``/``alignment``.
+            dict[str, Tensor]: the head's terms: ``loss_uniformity``,
+            ``loss_alignment`` (summed by mmengine into ``loss``) and the logged,
+            unweighted ``uniformity`` / ``alignment``.
         """
         if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
             count = len(inputs) if isinstance(inputs, (list, tuple)) else type(inputs).__name__

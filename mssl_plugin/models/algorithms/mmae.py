@@ -22,7 +22,7 @@ class MMAE(PredictsEmbeddings, RecordsDiagnostics, MAE):
     ``uniformity_head.loss.reg='square'``.
 
     Objective: ``loss_rec + loss_uniformity`` (+ ``loss_probe``, whose gradient
-    only reaches the probe), with ``loss_uniformity = lamb * reg(f)``.
+    only reaches the probe), with ``loss_uniformity = loss_weight * reg(f)``.
 
     Regulariser features ``f``: the encoder output on the *visible* patches after
     the encoder's final LayerNorm, applied once as in mmpretrain's ``MAEViT`` (the
@@ -79,7 +79,7 @@ class MMAE(PredictsEmbeddings, RecordsDiagnostics, MAE):
 
         Returns:
             dict[str, Tensor]: ``loss_rec``, ``loss_uniformity`` (summed into the
-            objective), ``uniformity_reg`` (logged), and with a probe
+            objective), ``uniformity`` (the unweighted regulariser, logged), and with a probe
             ``loss_probe`` and ``probe_accuracy_top1``.
         """
         if isinstance(inputs, (list, tuple)):

@@ -1,38 +1,44 @@
-from typing import List, Optional, Union
+from typing import List, Optional, Sequence, Union
 
 import torch
-from mmengine.model import BaseModule
+from mmengine.model import BaseModule, ModuleList
 
 from mmpretrain.registry import MODELS
 from mssl_plugin.functional import gather_rows
-from ..utils import check_finite
+from ..utils import check_finite, merge_loss_terms
 
 
 @MODELS.register_module()
 class MatrixSSLHead(BaseModule):
-    """Matrix-SSL head: the predictor plus the matrix-information loss.
+    """Matrix-SSL head: the predictor, the gather across processes, the losses.
 
-    Maps the online projections through the predictor, gathers online
-    predictions and target projections across processes (exact gradients,
-    :func:`mssl_plugin.functional.gather_rows`) and calls the loss.
+    Naming, as in the paper's code: ``z1, z2`` are the **online predictions**
+    (predictor of the online projections: the branch that learns), ``p1, p2`` the
+    **target projections** (EMA teacher, detached here: the branch that is matched).
+    The head gathers all four over ``torch.distributed`` (exact gradients,
+    :func:`mssl_plugin.functional.gather_rows`) and hands the whole batch to each loss
+    as ``loss(z1, z2, p1, p2)``; normalisation and the math are the losses'.
 
     Args:
         predictor (dict): config of the predictor (any neck), e.g. mmpretrain's
             ``NonLinearNeck`` 2048-512-2048.
-        loss (dict): config of the loss. ``MatrixSSLLoss`` returns its terms as a
-            dict; a loss returning a tensor is accepted too.
+        loss (dict | list[dict]): the loss, or several whose terms add up. Each takes
+            ``(z1, z2, p1, p2)`` and returns ``loss_<term>`` (weighted, summed by
+            mmengine) and ``<term>`` (logged) entries: ``MatrixSSLLoss`` (both terms
+            in one pass, the default), or ``[MatrixUniformityLoss, MatrixAlignmentLoss]``
+            to weight or swap the terms one by one.
         gather_distributed (bool): gather over ``torch.distributed`` so the
             covariances use the global batch, as published. Defaults to True.
-        log_term_gradients (bool): also return ``grad_norm_uniformity`` and
-            ``grad_norm_alignment``: the Frobenius norm of the gradient each weighted
-            term sends to the online projections (both views, before the predictor),
-            for diagnosing which term drives training. Costs one extra backward
-            through the predictor and the loss. Defaults to False.
+        log_term_gradients (bool): also return ``grad_norm_<term>`` for every
+            ``loss_<term>``: the Frobenius norm of the gradient that weighted term sends
+            to the online projections (both views, before the predictor), for
+            diagnosing which term drives training. Costs one extra backward through
+            the predictor and the loss per term. Defaults to False.
         init_cfg (dict, optional): initialisation config.
     """
 
-    def __init__(self, predictor: dict, loss: dict, gather_distributed: bool = True,
-                 log_term_gradients: bool = False,
+    def __init__(self, predictor: dict, loss: Union[dict, Sequence[dict]],
+                 gather_distributed: bool = True, log_term_gradients: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         self.predictor = MODELS.build(predictor)
@@ -40,13 +46,17 @@ class MatrixSSLHead(BaseModule):
         if linears and linears[-1].out_features < 2:
             raise ValueError(f'the predictor outputs {linears[-1].out_features} feature(s); '
                              'Matrix-SSL needs a dimension >= 2 (predictor out_channels)')
-        self.loss_module = MODELS.build(loss)
+        configs = [loss] if isinstance(loss, dict) else list(loss)
+        if not configs:
+            raise ValueError('MatrixSSLHead needs at least one loss, e.g. '
+                             "loss=dict(type='MatrixSSLLoss')")
+        self.losses = ModuleList([MODELS.build(cfg) for cfg in configs])
         self.gather_distributed = gather_distributed
         self.log_term_gradients = log_term_gradients
 
     def loss(self, online_v1: torch.Tensor, online_v2: torch.Tensor, target_v1: torch.Tensor,
              target_v2: torch.Tensor) -> dict:
-        """Matrix-SSL loss of two views.
+        """Matrix-SSL losses of two views.
 
         Args:
             online_v1, online_v2 (Tensor): online projector outputs :math:`(m, d)`.
@@ -54,9 +64,9 @@ class MatrixSSLHead(BaseModule):
                 (detached here).
 
         Returns:
-            dict[str, Tensor]: ``loss`` plus the detached ``uniformity`` and
-            ``alignment`` values (their keys hold no "loss", so mmengine logs
-            them without adding them to the total).
+            dict[str, Tensor]: every loss's ``loss_<term>`` and detached ``<term>``
+            entries (e.g. ``loss_uniformity``, ``loss_alignment``, ``uniformity``,
+            ``alignment``), plus ``grad_norm_<term>`` with ``log_term_gradients``.
         """
         check_finite({'the online projection (view 1)': online_v1,
                       'the online projection (view 2)': online_v2,
@@ -69,22 +79,17 @@ class MatrixSSLHead(BaseModule):
         branches = [z1, z2, target_v1.detach(), target_v2.detach()]
         if self.gather_distributed:
             branches = [gather_rows(b) for b in branches]
-        terms = self.loss_module(*branches)
-        if isinstance(terms, torch.Tensor):
-            terms = dict(loss=terms)
-        check_finite({f'the {k!r} term': v for k, v in terms.items()}, 'Matrix-SSL')
-        out = {k: (v if k == 'loss' else v.detach()) for k, v in terms.items()}
+        out = merge_loss_terms([loss(*branches) for loss in self.losses], 'Matrix-SSL')
         if self.log_term_gradients and online_v1.requires_grad:
-            out.update(self._term_gradient_norms(terms, (online_v1, online_v2)))
+            out.update(self._term_gradient_norms(out, (online_v1, online_v2)))
         return out
 
-    def _term_gradient_norms(self, terms: dict, projections) -> dict:
-        weight = getattr(self.loss_module, 'loss_weight', 1.0)
-        gamma = getattr(self.loss_module, 'kwargs', {}).get('gamma', 1.0)
+    @staticmethod
+    def _term_gradient_norms(out: dict, projections) -> dict:
         norms = {}
-        for name, scale in (('uniformity', weight), ('alignment', weight * gamma)):
-            grads = torch.autograd.grad(terms[name], projections, retain_graph=True,
+        for key in [k for k in out if k.startswith('loss_')]:
+            grads = torch.autograd.grad(out[key], projections, retain_graph=True,
                                         allow_unused=True)
             total = sum(float(g.pow(2).sum()) for g in grads if g is not None)
-            norms[f'grad_norm_{name}'] = torch.tensor(scale * total ** 0.5)
+            norms['grad_norm_' + key[len('loss_'):]] = torch.tensor(total ** 0.5)
         return norms

@@ -5,7 +5,7 @@ from mmengine.model import BaseModule
 
 from mmpretrain.registry import MODELS
 from mssl_plugin.functional import gather_rows
-from ..utils import check_finite
+from ..utils import check_finite, merge_loss_terms
 
 
 @MODELS.register_module()
@@ -18,10 +18,11 @@ class MMAEUniformityHead(BaseModule):
     concatenated batch. The published M-MAE code passes back only the local slice,
     which after DDP averaging is ``1 / world_size`` of that gradient;
     ``exact_grad=False`` reproduces it (equivalently, keep the exact gradient and
-    divide ``lamb`` by the number of GPUs).
+    divide ``loss_weight`` by the number of GPUs).
 
     Args:
-        loss (dict): regulariser config, e.g. ``MMAEUniformityLoss``.
+        loss (dict): regulariser config, e.g. ``MMAEUniformityLoss``; it takes the
+            :math:`(m, d)` features and returns ``loss_<term>`` / ``<term>`` entries.
         gather_distributed (bool): compute the regulariser on the global batch.
             Defaults to True.
         exact_grad (bool): exact gradient (True) or the published per-GPU
@@ -41,13 +42,9 @@ class MMAEUniformityHead(BaseModule):
 
         Returns:
             dict[str, Tensor]: ``loss_uniformity`` (weighted, summed into the
-            total by mmengine) and the detached unweighted ``uniformity_reg``.
+            total by mmengine) and the detached unweighted ``uniformity``.
         """
         check_finite({'the regulariser features': features}, 'M-MAE')
         if self.gather_distributed:
             features = gather_rows(features, exact_grad=self.exact_grad)
-        out = self.loss_module(features)
-        if isinstance(out, torch.Tensor):
-            out = dict(loss=out, value=out)
-        check_finite({'the uniformity regulariser': out['loss']}, 'M-MAE')
-        return dict(loss_uniformity=out['loss'], uniformity_reg=out['value'].detach())
+        return merge_loss_terms([self.loss_module(features)], 'M-MAE')

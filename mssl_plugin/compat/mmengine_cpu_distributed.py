@@ -1,4 +1,8 @@
-"""Distributed runs on machines without CUDA (gloo), for tools/train.py and tools/test.py."""
+"""Distributed runs on machines without CUDA (gloo), for tools/train.py and tools/test.py.
+
+Works around mmengine 0.10.7, whose ``init_dist`` calls ``torch.cuda.set_device``
+unconditionally; delete when mmengine initialises a gloo group without CUDA.
+"""
 import datetime
 
 import torch

@@ -12,7 +12,7 @@ from mmengine.runner import Runner
 from torch.utils.data import Dataset
 
 import mssl_plugin  # noqa: F401  (installs the allow-list)
-from mssl_plugin.engine import checkpoint_safety
+from mssl_plugin.compat import torch_weights_only_checkpoints as checkpoint_safety
 
 
 class TinyModel(BaseModel):

@@ -18,7 +18,8 @@ those checkpoints contain:
 
 Called once when ``mssl_plugin`` is imported (``custom_imports`` in every config),
 so users need no environment variable and plain weight files keep loading with
-the default safe unpickler untouched.
+the default safe unpickler untouched. Delete when mmengine's checkpoints load with
+``weights_only=True`` (not the case up to 0.10.7).
 """
 import pickle
 
