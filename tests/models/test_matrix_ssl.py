@@ -129,6 +129,25 @@ class TestLossesFromConfig:
         assert sorted(k for k in out if 'loss' in k) == ['loss_alignment', 'loss_uniformity']
         total(out).backward()  # the extra backward kept the graph
 
+    def test_shipped_imagenet_config_builds_the_same_objective_as_before_the_redesign(self):
+        cfg = Config.fromfile(os.path.join(
+            REPO, 'configs/matrix_ssl/matrix-ssl_resnet50_8xb128-coslr-100e_in1k.py'))
+        torch.manual_seed(0)
+        head = MODELS.build(cfg.model.head)
+        head.init_weights()
+        head.eval()  # SyncBN in eval runs on one CPU process
+        generator = torch.Generator().manual_seed(1)
+        online_and_target = [torch.randn(16, 2048, generator=generator) for _ in range(4)]
+        out = head.loss(*online_and_target)
+        # the value commit 88bc052 (before issue 14's redesign) gave on these inputs
+        assert float(total(out)) == pytest.approx(-0.6277377605438232, rel=1e-4)
+        # and the published formula in float64 on the same predictions
+        with torch.no_grad():
+            z1, z2 = (head.predictor([o])[0].double() for o in online_and_target[:2])
+        p1, p2 = (t.double() for t in online_and_target[2:])
+        assert float(total(out)) == pytest.approx(
+            float(ref.matrix_ssl_published(z1, z2, p1, p2)), rel=1e-5)
+
     def test_unknown_loss_type_is_reported(self):
         cfg = small_matrix_ssl_cfg().head
         cfg.loss = dict(type='MatrixSSLLossTypo')

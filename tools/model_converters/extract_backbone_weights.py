@@ -45,7 +45,6 @@ class ConversionError(ValueError):
 
 
 def load_state_dict(path):
-    import mssl_plugin  # noqa: F401  (allow-lists mmengine checkpoint types)
     if not osp.isfile(path):
         raise ConversionError(f'input checkpoint {path} does not exist')
     from mssl_plugin.engine.checkpoint_files import CheckpointFileError, load_checkpoint_file

@@ -57,6 +57,10 @@ class MMAE(PredictsEmbeddings, RecordsDiagnostics, MAE):
         self.uniformity_head = MODELS.build(uniformity_head)
         if probe_head is not None:
             in_channels = probe_head.get('in_channels', self.backbone.embed_dims)
+            # the same layer as mmpretrain's ClsBatchNormNeck (BatchNorm1d, affine=False,
+            # eps 1e-6), kept bare: that neck would rename the buffers to probe_norm.bn.*,
+            # and the strict resume check would then refuse every M-MAE checkpoint written
+            # so far; switch together with a key migration for old checkpoints
             self.probe_norm = nn.BatchNorm1d(in_channels, affine=False, eps=1e-6)
             self.probe_head = MODELS.build(probe_head)
         else:
