@@ -2,14 +2,13 @@
 # on the 32 x 32 demo digits (tools/make_demo_data.py), 64 images per batch, 10 epochs.
 _base_ = [
     '../_base_/models/m-mae_vit-base-p16.py',
+    '../_base_/datasets/demo-digits_bs64.py',
     '../_base_/default_runtime.py',
 ]
 
-data_root = 'data/demo_digits/'
 tiny_vit = dict(embed_dims=128, num_layers=4, num_heads=4, feedforward_channels=256)
 model = dict(
-    data_preprocessor=dict(type='SelfSupDataPreprocessor', mean=[123.675, 116.28, 103.53],
-                           std=[58.395, 57.12, 57.375], to_rgb=True),
+    data_preprocessor={{_base_.data_preprocessor}},
     backbone=dict(_delete_=True, type='MAEViT', arch=tiny_vit, img_size=32, patch_size=4,
                   mask_ratio=0.75),
     neck=dict(num_patches=64, patch_size=4, embed_dim=128, decoder_embed_dim=64,
@@ -23,15 +22,7 @@ train_pipeline = [
          interpolation='bicubic', backend='pillow'),
     dict(type='PackInputs'),
 ]
-train_dataloader = dict(
-    batch_size=64,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(type='CustomDataset', data_root=data_root, ann_file='meta/train.txt',
-                 data_prefix='train', pipeline=train_pipeline))
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
 optim_wrapper = dict(
     type='OptimWrapper',

@@ -1,12 +1,5 @@
-# The demo digits (scikit-learn's 8 x 8 scans, written in ImageNet layout by
-# tools/make_demo_data.py) as two-view pretraining data, 64 per batch, and the kNN
-# read-out's train/val splits (tools/knn_eval.py reads `knn_eval`).
-data_root = 'data/demo_digits/'
-data_preprocessor = dict(
-    type='SelfSupDataPreprocessor',
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=True)
+# Two views per digit for the Siamese methods, on top of the demo digits loader.
+_base_ = './demo-digits_bs64.py'
 
 # Views chosen for digits (8 x 8 scans upsampled to 32 px). A crop keeps 60-100 % of the
 # glyph at a near-square aspect: smaller crops cut a 7 into a 1 or an 8 into a 0, so the
@@ -26,23 +19,4 @@ train_pipeline = [
     dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
     dict(type='PackInputs'),
 ]
-train_dataloader = dict(
-    batch_size=64,
-    num_workers=2,
-    persistent_workers=True,
-    drop_last=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'),
-    dataset=dict(type='CustomDataset', data_root=data_root, ann_file='meta/train.txt',
-                 data_prefix='train', pipeline=train_pipeline))
-
-# read by tools/knn_eval.py: frozen backbone features, weighted kNN on the val split
-knn_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
-knn_eval = dict(
-    train_dataset=dict(type='CustomDataset', data_root=data_root, ann_file='meta/train.txt',
-                       data_prefix='train', pipeline=knn_pipeline),
-    val_dataset=dict(type='CustomDataset', data_root=data_root, ann_file='meta/val.txt',
-                     data_prefix='val', pipeline=knn_pipeline),
-    k=20,
-    temperature=0.07,
-    batch_size=128)
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
