@@ -219,7 +219,8 @@ def matrix_ssl_terms(z1: torch.Tensor, z2: torch.Tensor, p1: torch.Tensor, p2: t
         raise ValueError(
             f'the batch covariance needs at least 2 samples, got {num_samples} (shape '
             f'{tuple(z1.shape)}); increase the batch size or gather across processes first')
-    check_matrix_ssl_settings(lam, mu, 1.0, order, log_method, divergence)
+    check_matrix_ssl_settings(lam=lam, mu=mu, order=order, log_method=log_method,
+                              divergence=divergence)
     terms = tuple(terms)
     for term in terms:
         check_choice(term, 'term', TERMS)

@@ -5,14 +5,15 @@ import warnings
 def check_loss_weight(loss_weight, allow_zero: bool = False) -> float:
     """``loss_weight`` must be a finite number > 0 (``>= 0`` with ``allow_zero``): a
     negative weight maximises the loss, zero trains nothing (drop the loss instead)."""
-    lowest_ok = (lambda w: w >= 0) if allow_zero else (lambda w: w > 0)
-    if isinstance(loss_weight, bool) or not isinstance(loss_weight, (int, float)) or \
-            not (lowest_ok(float(loss_weight)) and float(loss_weight) < float('inf')):
+    is_number = isinstance(loss_weight, (int, float)) and not isinstance(loss_weight, bool)
+    weight = float(loss_weight) if is_number else float('nan')
+    # NaN fails both comparisons, so a non-number or NaN is refused with the same message
+    if not ((weight >= 0 if allow_zero else weight > 0) and weight < float('inf')):
         bound = '>= 0' if allow_zero else '> 0'
         raise ValueError(f'loss_weight must be a finite number {bound}, got {loss_weight!r} '
                          '(a negative weight maximises the loss; to switch a term off, '
                          'remove its loss or set its own weight, e.g. gamma=0)')
-    return float(loss_weight)
+    return weight
 
 
 def weighted_terms(values: dict, weights: dict) -> dict:
