@@ -17,9 +17,13 @@ Protocol (printed with every table; the grids are declared below in ``METHODS``)
   probe (scikit-learn logistic regression, standardised features, C 1, 1000 L-BFGS
   steps), at every checkpoint (a quarter, half, three quarters and the end of the
   schedule).
-* **Equal budget**: every method gets the same number of configurations (``GRID_SIZE``)
-  with the same epochs, seed 0; the one with the best held-out score (mean of kNN and
-  linear top-1 at the end of training) is selected and trained again with seeds 1 and 2.
+* **Equal budget**: every method gets the same number of configurations (the first
+  ``--grid-size`` entries of its grid, ``GRID_SIZE`` = 2 by default so that the study
+  fits about 3 hours on 2 CPU cores; ``--grid-size 4`` searches every declared entry) with
+  the same epochs, seed 0; the one with the best held-out score (mean of kNN and linear
+  top-1 at the end of training) is selected and trained again with seeds 1 and 2. The
+  masked-image methods share their second entry (lr 1.5e-3), so the ViT search is one
+  learning-rate step for each of them.
 * Siamese methods (Matrix-SSL, BYOL, SimSiam, Barlow Twins) share the ResNet-18,
   projector, predictor, views, optimiser and schedule; masked-image methods (MAE, U-MAE,
   M-MAE) share one small ViT. Only the algorithm and the searched settings differ.
@@ -46,10 +50,11 @@ warnings.filterwarnings('ignore', message='pkg_resources is deprecated', categor
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SIAMESE_BASE = 'configs/matrix_ssl/matrix-ssl_resnet18-w32_1xb128-coslr-4e_fashion-mnist.py'
 MAE_BASE = 'configs/m_mae/m-mae_vit-tiny-p4_1xb128-coslr-8e_fashion-mnist.py'
-GRID_SIZE = 4
+GRID_SIZE = 2
 LOSS = 'model.head.loss.'
 REG = 'model.uniformity_head.loss.'
-# name -> base config, grid of --cfg-options (GRID_SIZE entries each, first = default)
+# name -> base config, grid of --cfg-options (4 entries each, first = default; the first
+# --grid-size entries are searched, so the order is the search priority)
 METHODS = {
     'Matrix-SSL': dict(config=SIAMESE_BASE, family='siamese', grid=[
         {},  # published: lam = mu = gamma = 1, order-4 Taylor log, lr 0.5 x batch / 256
@@ -88,20 +93,35 @@ METHODS = {
     ]),
     'U-MAE': dict(config=MAE_BASE, family='mae', grid=[
         {REG + 'reg': 'square', REG + 'loss_weight': 0.01},
-        {REG + 'reg': 'square', REG + 'loss_weight': 0.1},
         {REG + 'reg': 'square', REG + 'loss_weight': 0.01, 'optim_wrapper.optimizer.lr': 1.5e-3},
+        {REG + 'reg': 'square', REG + 'loss_weight': 0.1},
         {REG + 'reg': 'square', REG + 'loss_weight': 1.0},
     ]),
     'M-MAE': dict(config=MAE_BASE, family='mae', grid=[
         {},  # published: TCR, weight 1e-2, mu 3
-        {REG + 'loss_weight': 0.1},
         {REG + 'loss_weight': 1e-2, 'optim_wrapper.optimizer.lr': 1.5e-3},
+        {REG + 'loss_weight': 0.1},
         {REG + 'mu': 1.0},
     ]),
 }
 SEEDS = (0, 1, 2)
 HELDOUT = (50000, 52000)
 QUICK = dict(images=256, heldout=(50000, 50256), test=256, epochs=1, batch=64)
+
+
+# renamed config fields (old -> new; the old names still build with a DeprecationWarning):
+# runs recorded before a rename are the same runs
+RENAMED_OPTIONS = {'lamb': 'loss_weight'}
+
+
+def current_names(options):
+    """A recorded run's --cfg-options with renamed fields under their current names."""
+    renamed = {}
+    for key, value in options.items():
+        head, _, field = key.rpartition('.')
+        renamed[f'{head}.{RENAMED_OPTIONS.get(field, field)}' if head else
+                RENAMED_OPTIONS.get(field, field)] = value
+    return renamed
 
 
 def family_of(method):
@@ -115,8 +135,10 @@ def run_id(method, index, seed):
 class Study:
     """Runs, evaluations and the results file of one study directory."""
 
-    def __init__(self, out_dir, quick=False, threads=None, label_free=False):
+    def __init__(self, out_dir, quick=False, threads=None, label_free=False,
+                 grid_size=GRID_SIZE):
         self.out_dir, self.quick, self.threads = out_dir, quick, threads
+        self.grid_size = grid_size
         self.label_free = label_free
         os.makedirs(out_dir, exist_ok=True)
         self.results_path = osp.join(out_dir, 'runs.jsonl')
@@ -231,6 +253,12 @@ class Study:
     def do_run(self, method, index, seed, position, total):
         key = run_id(method, index, seed)
         if key in self.runs:
+            recorded = current_names(self.runs[key]['options'])
+            if recorded != METHODS[method]['grid'][index]:
+                raise ValueError(
+                    f'{key} is recorded in {self.results_path} with options {recorded}, but '
+                    f'the grid now declares {METHODS[method]["grid"][index]}: restore the '
+                    'grid entry, or delete that run\'s line (and its work dir) to retrain it')
             return self.runs[key]
         eta = ''
         if self.durations:
@@ -279,7 +307,7 @@ class Study:
         if self.quick:
             return 0
         scores = {}
-        for index in range(len(METHODS[method]['grid'])):
+        for index in range(self.grid_size):
             row = self.runs.get(run_id(method, index, 0))
             if row is None:
                 return None
@@ -290,7 +318,7 @@ class Study:
 
     def search(self, methods):
         # config-major order: every method has runs early, whenever the study is stopped
-        plan = [(m, i, 0) for i in range(GRID_SIZE) for m in methods]
+        plan = [(m, i, 0) for i in range(self.grid_size) for m in methods]
         for position, (method, index, seed) in enumerate(plan, 1):
             self.do_run(method, index, seed, position, len(plan))
 
@@ -390,12 +418,13 @@ class Study:
             entry['search'] = {
                 i: self.runs[run_id(method, i, 0)]['heldout'][
                     max(self.runs[run_id(method, i, 0)]['heldout'], key=int)]
-                for i in range(GRID_SIZE)
+                for i in range(self.grid_size)
                 if run_id(method, i, 0) in self.runs and not self.runs[run_id(method, i, 0)][
                     'failed']}
             table[method] = entry
         floors = {k: v for k, v in self.runs.items() if v.get('floor')}
-        return dict(methods=table, floors=floors, grids={m: METHODS[m]['grid'] for m in methods},
+        grids = {m: METHODS[m]['grid'][:self.grid_size] for m in methods}
+        return dict(methods=table, floors=floors, grids=grids, grid_size=self.grid_size,
                     protocol=__doc__.split('Protocol')[1].split('Every run')[0].strip())
 
     def report(self, methods):
@@ -418,7 +447,7 @@ def _mean_std(values):
 
 
 def format_table(summary):
-    lines = [f'Grids (search budget: {GRID_SIZE} configurations per method, seed 0, '
+    lines = [f'Grids (search budget: {summary["grid_size"]} configurations per method, seed 0, '
              'selected on held-out train images):']
     for method, grid in summary['grids'].items():
         lines.append(f'  {method}: ' + ' | '.join(json.dumps(g) for g in grid))
@@ -507,6 +536,9 @@ def main(argv=None):
     parser.add_argument('--methods', nargs='+', default=list(METHODS), choices=list(METHODS))
     parser.add_argument('--quick', action='store_true',
                         help='one tiny run per method (first config, seed 0): a smoke test')
+    parser.add_argument('--grid-size', type=int, default=GRID_SIZE, choices=range(1, 5),
+                        metavar='{1..4}', help='configurations searched per method (the '
+                        f'first entries of each grid; default {GRID_SIZE})')
     parser.add_argument('--threads', type=int, help='OMP_NUM_THREADS of the training runs')
     parser.add_argument('--label-free', action='store_true',
                         help='measure RankMe / LiDAR of every checkpoint as soon as its run '
@@ -518,7 +550,7 @@ def main(argv=None):
         sys.exit(MISSING_HELP)
     import mssl_plugin  # noqa: F401  (registers the plugin before the dataset builds)
     study = Study(args.out_dir, quick=args.quick, threads=args.threads,
-                  label_free=args.label_free)
+                  label_free=args.label_free, grid_size=args.grid_size)
     if args.quick:
         for position, method in enumerate(args.methods, 1):
             study.do_run(method, 0, 0, position, len(args.methods))
