@@ -164,12 +164,61 @@ def _mean(values):
     return (sum(values) / len(values), len(values)) if values else (None, 0)
 
 
+def _groups(rows, decision):
+    """The candidate sets of one decision, each with the choice made without any metric.
+
+    epoch: the checkpoints of one run (default: the last); config: the seed-0 final
+    checkpoints of one method's configs (default: config 0, the published or first
+    setting); method: the final checkpoint of each method's best config (no default).
+    """
+    if decision == 'epoch':
+        by_run = {}
+        for r in rows:
+            by_run.setdefault(r['run'], []).append(r)
+        return [(group, max(group, key=lambda r: r['epoch'])) for group in by_run.values()]
+    finals = [r for r in rows if r['final'] and r['seed'] == 0]
+    by_method = {}
+    for r in finals:
+        by_method.setdefault(r['method'], []).append(r)
+    if decision == 'config':
+        return [(group, next((r for r in group if r['config'] == 0), None))
+                for group in by_method.values()]
+    return [([max(group, key=lambda r: (r['knn'] + r['linear']) / 2)
+              for group in by_method.values()], None)]
+
+
+def regrets(rows, metric, readout, decision):
+    """What choosing by ``metric`` costs against choosing by the labelled ``readout``.
+
+    Per candidate set with at least two members: the regret of a choice is the best
+    read-out of the set minus the read-out of the chosen member (points of top-1). Returns
+    the mean regret of the metric's choice (its largest value), of a uniformly random
+    choice (expected), and of the default choice, the fraction of sets where the metric
+    picks the labelled best, and the number of sets; None when no set has two members.
+    """
+    chosen, random_pick, default, agree = [], [], [], []
+    for group, fallback in _groups([r for r in rows if metric in r], decision):
+        if len(group) < 2:
+            continue
+        best = max(r[readout] for r in group)
+        pick = max(group, key=lambda r: r[metric])
+        chosen.append(best - pick[readout])
+        random_pick.append(best - sum(r[readout] for r in group) / len(group))
+        agree.append(pick[readout] == best)
+        if fallback is not None:
+            default.append(best - fallback[readout])
+    if not chosen:
+        return None
+    return dict(metric=_mean(chosen)[0], random=_mean(random_pick)[0],
+                default=_mean(default)[0], agree=sum(agree) / len(agree), sets=len(chosen))
+
+
 def analyse(rows):
     """Spearman correlations of every metric with every read-out, by method and decision."""
     rows = list(rows)
     methods = sorted({r['method'] for r in rows})
     result = dict(checkpoints=len(rows), methods=methods, per_method={}, pooled={},
-                  epoch={}, config={}, method={})
+                  epoch={}, config={}, method={}, regret={})
     for metric in METRICS:
         for readout in READOUTS:
             key = f'{metric}~{readout}'
@@ -198,6 +247,8 @@ def analyse(rows):
                     best[r['method']] = r
             result['method'][key] = spearman([r[metric] for r in best.values()],
                                              [r[readout] for r in best.values()])
+            result['regret'][key] = {decision: regrets(have, metric, readout, decision)
+                                     for decision in ('epoch', 'config', 'method')}
     return result
 
 
@@ -222,6 +273,21 @@ def format_report(result):
                      f'{fmt(result["method"][key]):>9s}')
     lines.append('epoch: mean over runs (number of runs); config: mean over methods (number '
                  'of methods); method: across methods')
+    lines += ['', 'Choosing by the metric instead of the label: mean points of top-1 lost '
+                  '(metric / random choice / default choice), and how often it picks the best',
+              f'{"metric ~ read-out":30s}' + ''.join(f'{d:>28s}' for d in
+                                                     ('epoch (default last)',
+                                                      'config (default c0)', 'method'))]
+
+    def cell(entry):
+        if entry is None:
+            return f'{"-":>28s}'
+        default = '-' if entry['default'] is None else f'{entry["default"]:.2f}'
+        return (f'{entry["metric"]:.2f}/{entry["random"]:.2f}/{default} '
+                f'{100 * entry["agree"]:3.0f}% ({entry["sets"]})').rjust(28)
+
+    for key, per in result['regret'].items():
+        lines.append(f'{key:30s}' + ''.join(cell(per[d]) for d in ('epoch', 'config', 'method')))
     return '\n'.join(lines)
 
 

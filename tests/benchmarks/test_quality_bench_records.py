@@ -1,0 +1,37 @@
+"""benchmarks/quality_bench.py: a recorded run is reused only when the grid still declares it."""
+import json
+import sys
+
+import pytest
+
+from tests.helpers import REPO
+
+sys.path.insert(0, f'{REPO}/benchmarks')
+import quality_bench  # noqa: E402
+
+
+def study_with(tmp_path, options):
+    row = dict(id='u-mae_c0_s0', method='U-MAE', config=0, seed=0, failed=False,
+               options=options, heldout={'8': dict(knn=1.0, linear=2.0)})
+    (tmp_path / 'runs.jsonl').write_text(json.dumps(row) + '\n')
+    return quality_bench.Study(str(tmp_path))
+
+
+def test_a_recorded_run_under_renamed_fields_is_the_same_run(tmp_path):
+    reg = quality_bench.REG
+    study = study_with(tmp_path, {reg + 'reg': 'square', reg + 'lamb': 0.01})
+    assert study.do_run('U-MAE', 0, 0, 1, 1)['heldout']['8']['knn'] == 1.0
+
+
+def test_a_recorded_run_of_another_grid_entry_is_refused(tmp_path):
+    study = study_with(tmp_path, {quality_bench.REG + 'loss_weight': 0.5})
+    with pytest.raises(ValueError, match='u-mae_c0_s0 is recorded .* delete that run'):
+        study.do_run('U-MAE', 0, 0, 1, 1)
+
+
+def test_selection_reads_only_the_searched_entries(tmp_path):
+    study = study_with(tmp_path, quality_bench.METHODS['U-MAE']['grid'][0])
+    study.grid_size = 1
+    assert study.selected('U-MAE') == 0
+    study.grid_size = 2
+    assert study.selected('U-MAE') is None  # config 1 not trained yet
