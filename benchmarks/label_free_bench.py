@@ -51,35 +51,46 @@ def load_rows(path):
 
 
 class Embedder:
-    """Label-free embeddings of a fixed set of pretraining images for any checkpoint."""
+    """Label-free embeddings of a fixed set of pretraining images for any checkpoint.
 
-    def __init__(self, images, lidar_images, views, quick=False):
-        from mmengine.config import Config
+    ``clean``: the images as they are (RankMe); ``views``: images in several views of a
+    training augmentation (LiDAR), drawn from fixed seeds so every checkpoint sees the same.
+    Both are dataset configs for mmpretrain's ``DATASETS`` (no label is read).
+    """
+
+    def __init__(self, clean, views):
         from mmengine.registry import init_default_scope
         from mmpretrain.registry import DATASETS
         import mssl_plugin  # noqa: F401  (registers the plugin, safe checkpoint loading)
         init_default_scope('mmpretrain')
+        self.clean = DATASETS.build(clean)
+        self.views = DATASETS.build(views)
+
+    @classmethod
+    def fashion_mnist(cls, images, lidar_images, views):
+        """The quality study's images: the first train images, the Fashion-MNIST views."""
+        from mmengine.config import Config
         data = Config.fromfile(osp.join(REPO, 'configs/_base_/datasets/'
                                               'fashion-mnist_bs128_two-views.py'))
         common = dict(type='FashionMNIST', data_root=osp.join(REPO, 'data/fashion_mnist'),
                       split='train', download=False)
-        self.clean = DATASETS.build(dict(common, indices=images,
-                                         pipeline=[dict(type='PackInputs')]))
-        self.views = DATASETS.build(dict(common, indices=lidar_images, pipeline=[
-            dict(type='MultiView', num_views=views, transforms=[data.view_pipeline]),
-            dict(type='PackInputs')]))
+        return cls(dict(common, indices=images, pipeline=[dict(type='PackInputs')]),
+                   dict(common, indices=lidar_images, pipeline=[
+                       dict(type='MultiView', num_views=views,
+                            transforms=[data.view_pipeline]),
+                       dict(type='PackInputs')]))
 
     @staticmethod
-    def build(method, options, checkpoint):
+    def build(config, options, checkpoint):
+        """The model of ``config`` (a path) with ``options`` merged, weights of ``checkpoint``."""
         from mmengine.config import Config
         from mmpretrain.registry import MODELS
         from mssl_plugin.analysis.embedding import quiet_init_report
-        from quality_bench import METHODS
-        cfg = Config.fromfile(osp.join(REPO, METHODS[method]['config']))
+        from mssl_plugin.engine import load_checkpoint_file
+        cfg = Config.fromfile(config)
         cfg.merge_from_dict(options)
         with quiet_init_report():
             model = MODELS.build(cfg.model)
-        from mssl_plugin.engine import load_checkpoint_file
         state = load_checkpoint_file(checkpoint)
         model.load_state_dict(state['state_dict'], strict=True)
         return model.eval()
@@ -138,10 +149,12 @@ def measure_study(study_dir, out_path, images, lidar_images, views):
             if f'{run["id"]}@{epoch}' not in done and str(epoch) in run['heldout']]
     if not todo:
         return done
-    embedder = Embedder(images, lidar_images, views)
+    from quality_bench import METHODS
+    embedder = Embedder.fashion_mnist(images, lidar_images, views)
     for position, (run, epoch, path) in enumerate(todo, 1):
         print(f'[{position}/{len(todo)}] {run["id"]} epoch {epoch}', flush=True)
-        model = Embedder.build(run['method'], run['options'], path)
+        model = Embedder.build(osp.join(REPO, METHODS[run['method']]['config']),
+                               run['options'], path)
         row = dict(id=f'{run["id"]}@{epoch}', run=run['id'], method=run['method'],
                    config=run['config'], seed=run['seed'], epoch=epoch,
                    final=epoch == max(int(e) for e in run['heldout']),
