@@ -8,7 +8,8 @@ Protocol (printed with every table; the grids are declared below in ``METHODS``)
 * **Data**: Fashion-MNIST (``make data``), grey 28 x 28 px. Pretraining and the read-outs'
   training rows: the first 10,000 train images (their labels are read only by the
   read-outs). Selection: 2,000 *held-out train* images (train indices 50,000-51,999).
-  Report: the 10,000 test images, read once, at the end, for the selected configs only.
+  Report: the 10,000 test images, read once, at the end of training, for the selected
+  configs only (the read-outs along the schedule are the held-out ones).
 * **Floors**: raw pixels (the flattened image) and each architecture at random
   initialisation (BatchNorm statistics re-estimated on the pretraining images), with
   the same read-outs.
@@ -235,11 +236,12 @@ class Study:
                 found.append((int(name[6:-4]), osp.join(work_dir, name)))
         return sorted(found)
 
-    def evaluate(self, method, work_dir, split):
+    def evaluate(self, method, work_dir, split, last_only=False):
         from mmengine.config import Config
         cfg = Config.fromfile(self.config_path(method))
         readouts = {}
-        for epoch, path in self.checkpoints(work_dir):
+        found = self.checkpoints(work_dir)
+        for epoch, path in found[-1:] if last_only else found:
             features = self.features(cfg, path, ('bank', split))
             readouts[str(epoch)] = self.readouts(features, split)
         return readouts
@@ -338,7 +340,9 @@ class Study:
                     continue
                 print(f'test read-out: {method} config {index} seed {seed}', flush=True)
                 row = self.ensure_checkpoints(row)
-                row = dict(row, test=self.evaluate(method, row['work_dir'], 'test'))
+                # the end of training only: the schedule is read on held-out images
+                row = dict(row, test=self.evaluate(method, row['work_dir'], 'test',
+                                                   last_only=True))
                 self.record(row)
         self.floors()
 
@@ -410,11 +414,9 @@ class Study:
                     entry[f'{split}_{readout}'] = values
             entry['curve'] = {}
             for r in rows:
-                source = r.get('test', r['heldout'])
-                for epoch, values in source.items():
+                for epoch, values in r['heldout'].items():
                     entry['curve'].setdefault(epoch, []).append(values)
-            entry['curve_split'] = 'test' if all('test' in r for r in rows) and rows \
-                else 'heldout'
+            entry['curve_split'] = 'heldout'
             entry['search'] = {
                 i: self.runs[run_id(method, i, 0)]['heldout'][
                     max(self.runs[run_id(method, i, 0)]['heldout'], key=int)]
