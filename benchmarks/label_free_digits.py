@@ -42,14 +42,15 @@ VIT = 'configs/m_mae/m-mae_vit-tiny-p4_1xb64-coslr-10e_digits.py'
 # label-free pretraining: the ViT config's online probe would read labels
 VIT_OPTIONS = {'model.probe_head': None, 'default_hooks.checkpoint.interval': 2}
 # run id -> method, config index, config, --cfg-options
+# (in this order: one config of every method first, the second configs after)
 RUNS = {
     'matrix-ssl_c0': ('Matrix-SSL', 0, SIAMESE, {}),
-    'matrix-ssl_c1': ('Matrix-SSL', 1, SIAMESE, {'model.head.loss.gamma': 0.1}),
     'byol_c0': ('BYOL', 0, BYOL, {}),
-    'byol_c1': ('BYOL', 1, BYOL, {'optim_wrapper.optimizer.lr': 0.5}),
     'm-mae_c0': ('M-MAE', 0, VIT, dict(VIT_OPTIONS)),
     'mae_c0': ('MAE', 0, VIT, dict(VIT_OPTIONS, **{
         'model.uniformity_head.loss.loss_weight': 0.0})),
+    'matrix-ssl_c1': ('Matrix-SSL', 1, SIAMESE, {'model.head.loss.gamma': 0.1}),
+    'byol_c1': ('BYOL', 1, BYOL, {'optim_wrapper.optimizer.lr': 0.5}),
 }
 DEFAULTS = dict(lidar_images=800, views=8)
 QUICK = dict(images=64, epochs=1, lidar_images=32, views=2)
