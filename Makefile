@@ -20,10 +20,13 @@ demo: install
 demo-full: install
 	bash tools/run_demo.sh --full
 
-# Fashion-MNIST is optional here: the tests that need it skip with a message without it
+# Fashion-MNIST is optional here: the tests that need it skip with a message without it.
+# TEST_WORKERS pytest-xdist processes share the cores (tests/conftest.py splits the threads),
+# one test file per process at a time so module fixtures are built once; 0 = one process.
+TEST_WORKERS ?= 2
 test: install
 	$(PYTHON) tools/prepare_fashion_mnist.py --optional
-	$(PYTHON) -m pytest $(PYTEST_ARGS)
+	$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15 $(PYTEST_ARGS)
 
 bench: install
 	$(PYTHON) benchmarks/loss_bench.py
