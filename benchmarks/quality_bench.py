@@ -20,7 +20,7 @@ Protocol (printed with every table; the grids are declared below in ``METHODS``)
   schedule).
 * **Equal budget**: every method gets the same number of configurations (the first
   ``--grid-size`` entries of its grid, ``GRID_SIZE`` = 2 by default so that the study
-  fits about 3 hours on 2 CPU cores; ``--grid-size 4`` searches every declared entry) with
+  fits about 3.5 hours on 2 CPU cores; ``--grid-size 4`` searches every declared entry) with
   the same epochs, seed 0; the one with the best held-out score (mean of kNN and linear
   top-1 at the end of training) is selected and trained again with seeds 1 and 2. The
   masked-image methods share their second entry (lr 1.5e-3), so the ViT search is one
