@@ -330,6 +330,17 @@ def plot(rows, path):
     fig.savefig(path, dpi=110)
 
 
+def report(rows, out_dir):
+    """Print the analysis of ``rows``; write ``label_free.json`` and ``label_free.png``."""
+    rows = list(rows)
+    result = analyse(rows)
+    print(format_report(result))
+    with open(osp.join(out_dir, 'label_free.json'), 'w') as f:
+        json.dump(result, f, indent=1)
+    plot(rows, osp.join(out_dir, 'label_free.png'))
+    return result
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--study-dir', default=osp.join(REPO, 'work_dirs/quality_bench'))
@@ -350,11 +361,7 @@ def main(argv=None):
     if not rows:
         print(f'no checkpoint measured: is {args.study_dir} a quality study directory?')
         return 1
-    result = analyse(rows.values())
-    print(format_report(result))
-    with open(osp.join(args.study_dir, 'label_free.json'), 'w') as f:
-        json.dump(result, f, indent=1)
-    plot(rows.values(), osp.join(args.study_dir, 'label_free.png'))
+    report(rows.values(), args.study_dir)
     return 0
 
 

@@ -97,15 +97,14 @@ def train(run, out_dir, data_root, quick):
     return work_dir, epochs
 
 
-def readouts(cfg, checkpoint, data):
-    """kNN and linear-probe top-1 of the checkpoint's backbone, train split -> val split."""
-    from mssl_plugin.analysis import (build_model_with_backbone, embed_dataset, knn_top1,
-                                      linear_probe_top1)
-    model = build_model_with_backbone(cfg, checkpoint)
-    bank_x, bank_y = embed_dataset(model, data['train'], 256, progress=False, num_workers=0)
-    val_x, val_y = embed_dataset(model, data['val'], 256, progress=False, num_workers=0)
-    return dict(knn=round(knn_top1(bank_x, bank_y, val_x, val_y), 2),
-                linear=round(linear_probe_top1(bank_x, bank_y, val_x, val_y), 2))
+def readouts(model, data):
+    """kNN and linear-probe top-1 of ``model``'s backbone, train split -> val split (the
+    quality study's read-outs, ``quality_bench.Study.readouts``)."""
+    from mssl_plugin.analysis import embed_dataset
+    from quality_bench import Study
+    features = {split: embed_dataset(model, data[split], 256, progress=False, num_workers=0)
+                for split in ('bank', 'val')}
+    return Study.readouts(features, 'val')
 
 
 def measure(runs, out_dir, data_root, lidar_images, views, quick=False):
@@ -125,9 +124,9 @@ def measure(runs, out_dir, data_root, lidar_images, views, quick=False):
         digits(data_root, 'train', load + [dict(type='PackInputs')], indices=images),
         digits(data_root, 'train', load + in_views + [dict(type='PackInputs')],
                indices=lidar_images))
-    data = {split: DATASETS.build(digits(data_root, split, load + [dict(type='PackInputs')],
-                                         indices=images if split == 'train' else None))
-            for split in ('train', 'val')}
+    data = dict(bank=DATASETS.build(digits(data_root, 'train', load + [dict(type='PackInputs')],
+                                           indices=images)),
+                val=DATASETS.build(digits(data_root, 'val', load + [dict(type='PackInputs')])))
     for run in runs:
         method, config_index, config, options = RUNS[run]
         work_dir, epochs = train(run, out_dir, data_root, quick)
@@ -136,10 +135,11 @@ def measure(runs, out_dir, data_root, lidar_images, views, quick=False):
             if key in done:
                 continue
             print(f'measuring {key}', flush=True)
+            # one model for both: the whole checkpoint, so also its backbone
             model = label_free_bench.Embedder.build(osp.join(REPO, config), options, path)
             row = dict(id=key, run=run, method=method, config=config_index, seed=0,
                        epoch=epoch, final=epoch == epochs, **embedder.measure(model),
-                       **readouts(config_of(run, data_root), path, data))
+                       **readouts(model, data))
             with open(out_path, 'a') as f:
                 f.write(json.dumps(row) + '\n')
             done[key] = row
@@ -175,11 +175,7 @@ def main(argv=None):
     if not rows:
         print(f'nothing measured in {args.out_dir}')
         return 1
-    result = label_free_bench.analyse(rows.values())
-    print(label_free_bench.format_report(result))
-    with open(osp.join(args.out_dir, 'label_free.json'), 'w') as f:
-        json.dump(result, f, indent=1)
-    label_free_bench.plot(rows.values(), osp.join(args.out_dir, 'label_free.png'))
+    label_free_bench.report(rows.values(), args.out_dir)
     return 0
 
 
