@@ -96,9 +96,7 @@ def _pair_traces(p, z, mu, order, log_method, check_convergence) -> LogTraces:
     check_tensor(p, 'p', min_rows=2)
     check_tensor(z, 'z', min_rows=2)
     check_same_shape([p, z], ['p', 'z'])
-    check_positive(mu, 'mu')
-    check_order(order)
-    check_choice(log_method, 'log_method', LOG_METHODS)
+    check_matrix_ssl_settings(mu=mu, order=order, log_method=log_method)
     return LogTraces(CentredGrams([p, z]), mu, order, log_method, check_convergence)
 
 

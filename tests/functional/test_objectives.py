@@ -123,6 +123,10 @@ class TestMatrixSSL:
         inputs = branches(8, 20)
         with pytest.raises(ValueError, match=r'mu=2.5: the Taylor series .* diverges for mu >= 2'):
             F.matrix_ssl_loss(*inputs, mu=2.5)
+        # the single-pair definitions refuse the same settings the same way
+        for single_pair in (F.matrix_uniformity, F.matrix_alignment):
+            with pytest.raises(ValueError, match=r'mu=2.5: the Taylor series'):
+                single_pair(inputs[2], inputs[0], mu=2.5)
         # below 2 the series is checked on the actual spectrum
         with pytest.raises(ValueError, match=r'uniformity\(p2, z1\).*spectral radius .* mu=1.99'):
             F.matrix_ssl_loss(*[3 * x for x in inputs], mu=1.99)
