@@ -9,7 +9,6 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -17,47 +16,15 @@ import torch
 
 import mssl_plugin  # noqa: F401
 from tests.helpers import DEMO_CONFIG, REPO, assert_same_training_state, make_demo_data
+from tests.tools.epoch_runs import (ENV, EPOCHS, ITERS_PER_EPOCH, MAX_ITERS, MMAE_CONFIG,
+                                    epoch_run_config, final_state, run_to_end, train_cmd)
 
 pytestmark = pytest.mark.slow
-MMAE_CONFIG = os.path.join(REPO, 'configs/m_mae/m-mae_vit-tiny-p4_1xb64-coslr-10e_digits.py')
-IMAGES, BATCH, EPOCHS = 96, 16, 2
-ITERS_PER_EPOCH = IMAGES // BATCH
-MAX_ITERS = EPOCHS * ITERS_PER_EPOCH
-ENV = dict(os.environ, OMP_NUM_THREADS='2')
 
 
 @pytest.fixture(scope='module')
 def demo_data(tmp_path_factory):
     return make_demo_data(tmp_path_factory.mktemp('data') / 'demo_digits')
-
-
-def epoch_run_config(tmp_path, base, data_root, by_epoch=False, max_keep_ckpts=1):
-    """``base`` (whose loop is ResumableEpochBasedTrainLoop) for 2 short epochs, two
-    persistent data workers, a checkpoint every iteration (or epoch)."""
-    path = tmp_path / f'epochs_{os.path.basename(base)}'
-    path.write_text(f"""_base_ = {base!r}
-train_dataloader = dict(batch_size={BATCH}, num_workers=2, persistent_workers=True,
-                        dataset=dict(data_root={str(data_root)!r}, indices={IMAGES}))
-train_cfg = dict(max_epochs={EPOCHS})
-param_scheduler = [dict(type='CosineAnnealingLR', T_max={EPOCHS}, by_epoch=True, begin=0,
-                        end={EPOCHS}, eta_min=0.0, convert_to_iter_based=True)]
-default_hooks = dict(
-    checkpoint=dict(interval=1, by_epoch={by_epoch}, max_keep_ckpts={max_keep_ckpts}),
-    logger=dict(type='LoggerHook', interval=1))
-randomness = dict(seed=3)
-""")
-    return str(path)
-
-
-def train_cmd(config, work_dir, *extra):
-    return [sys.executable, 'tools/train.py', config, '--work-dir', str(work_dir), *extra]
-
-
-def run_to_end(config, work_dir, *extra):
-    result = subprocess.run(train_cmd(config, work_dir, *extra), cwd=REPO, env=ENV,
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout + result.stderr
 
 
 def checkpoint_iter(work_dir):
@@ -85,11 +52,6 @@ def kill_when(config, work_dir, ready, resume):
     finally:
         os.killpg(process.pid, signal.SIGKILL)  # the run and its data workers
         process.wait(timeout=60)
-
-
-def final_state(work_dir):
-    name = os.path.basename((work_dir / 'last_checkpoint').read_text().strip())
-    return torch.load(work_dir / name, map_location='cpu')
 
 
 def assert_same_final_state(resumed_dir, straight_dir):
@@ -193,13 +155,3 @@ def test_resume_refuses_another_epoch_length_or_model(demo_data, tmp_path):
         assert resume_from in last and 'Traceback' not in result.stderr
         if expected != 'iterations per epoch':  # refused before "resumed" is logged
             assert 'resumed epoch' not in result.stdout + result.stderr
-
-
-def test_two_fresh_processes_train_bit_identically(demo_data, tmp_path):
-    """The demo's numbers are reproducible: the same config and seed in two new processes
-    (two persistent data workers each) give bit-identical weights."""
-    config = epoch_run_config(tmp_path, DEMO_CONFIG, demo_data, by_epoch=True)
-    run_to_end(config, tmp_path / 'one')
-    run_to_end(config, tmp_path / 'two')
-    first, second = final_state(tmp_path / 'one'), final_state(tmp_path / 'two')
-    assert_same_training_state(first, second, tolerance=0.0)

@@ -1,0 +1,24 @@
+"""Determinism: the same config and seed in two fresh processes train bit-identically,
+so the demo's numbers are reproducible on one machine and thread count."""
+import pytest
+
+import mssl_plugin  # noqa: F401
+from tests.helpers import DEMO_CONFIG, assert_same_training_state, make_demo_data
+from tests.tools.epoch_runs import epoch_run_config, final_state, run_to_end
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope='module')
+def demo_data(tmp_path_factory):
+    return make_demo_data(tmp_path_factory.mktemp('data') / 'demo_digits')
+
+
+def test_two_fresh_processes_train_bit_identically(demo_data, tmp_path):
+    """Two persistent data workers each; weights, BatchNorm statistics, optimiser and EMA
+    state equal to the bit."""
+    config = epoch_run_config(tmp_path, DEMO_CONFIG, demo_data, by_epoch=True)
+    run_to_end(config, tmp_path / 'one')
+    run_to_end(config, tmp_path / 'two')
+    first, second = final_state(tmp_path / 'one'), final_state(tmp_path / 'two')
+    assert_same_training_state(first, second, tolerance=0.0)
