@@ -3,6 +3,8 @@ import os
 import pytest
 import torch
 
+from tests.helpers import make_demo_data
+
 
 def pytest_configure(config):
     """Under pytest-xdist, give each worker its share of the cores (the tests' training
@@ -17,3 +19,9 @@ def pytest_configure(config):
 @pytest.fixture(autouse=True)
 def _seed():
     torch.manual_seed(0)
+
+
+@pytest.fixture(scope='module')
+def demo_data(tmp_path_factory):
+    """The demo digits in ImageNet layout, made once per test module."""
+    return make_demo_data(tmp_path_factory.mktemp('data') / 'demo_digits')

@@ -9,14 +9,9 @@ from mmengine.runner import Runner
 import mssl_plugin  # noqa: F401
 from mssl_plugin import functional as F
 from mssl_plugin.engine import MatrixInfoHook
-from tests.helpers import DEMO_CONFIG, make_demo_data
+from tests.helpers import DEMO_CONFIG
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope='module')
-def demo_data(tmp_path_factory):
-    return make_demo_data(tmp_path_factory.mktemp('data') / 'demo_digits')
 
 
 def test_hook_logs_finite_values_at_its_interval_only(demo_data, tmp_path):

@@ -3,15 +3,10 @@ so the demo's numbers are reproducible on one machine and thread count."""
 import pytest
 
 import mssl_plugin  # noqa: F401
-from tests.helpers import DEMO_CONFIG, assert_same_training_state, make_demo_data
+from tests.helpers import DEMO_CONFIG, assert_same_training_state
 from tests.tools.epoch_runs import epoch_run_config, final_state, run_to_end
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope='module')
-def demo_data(tmp_path_factory):
-    return make_demo_data(tmp_path_factory.mktemp('data') / 'demo_digits')
 
 
 def test_two_fresh_processes_train_bit_identically(demo_data, tmp_path):

@@ -15,16 +15,11 @@ import pytest
 import torch
 
 import mssl_plugin  # noqa: F401
-from tests.helpers import DEMO_CONFIG, REPO, assert_same_training_state, make_demo_data
+from tests.helpers import DEMO_CONFIG, REPO, assert_same_training_state
 from tests.tools.epoch_runs import (ENV, EPOCHS, ITERS_PER_EPOCH, MAX_ITERS, MMAE_CONFIG,
                                     epoch_run_config, final_state, run_to_end, train_cmd)
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope='module')
-def demo_data(tmp_path_factory):
-    return make_demo_data(tmp_path_factory.mktemp('data') / 'demo_digits')
 
 
 def checkpoint_iter(work_dir):

@@ -10,16 +10,11 @@ import pytest
 import torch
 
 import mssl_plugin  # noqa: F401
-from tests.helpers import DEMO_CONFIG, REPO, assert_same_training_state, make_demo_data
+from tests.helpers import DEMO_CONFIG, REPO, assert_same_training_state
 
 pytestmark = pytest.mark.slow
 MMAE_CONFIG = os.path.join(REPO, 'configs/m_mae/m-mae_vit-tiny-p4_1xb64-coslr-10e_digits.py')
 MAX_ITERS = 8
-
-
-@pytest.fixture(scope='module')
-def demo_data(tmp_path_factory):
-    return make_demo_data(tmp_path_factory.mktemp('data') / 'demo_digits')
 
 
 def short_run_config(tmp_path, base, data_root, max_iters=MAX_ITERS, checkpoint_interval=1):

@@ -5,14 +5,9 @@ import pytest
 import torch
 
 import mssl_plugin  # noqa: F401  (safe-loading allow-list for mmengine checkpoints)
-from tests.helpers import DEMO_CONFIG, make_demo_data, run_tool
+from tests.helpers import DEMO_CONFIG, run_tool
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope='module')
-def demo_data(tmp_path_factory):
-    return make_demo_data(tmp_path_factory.mktemp('data') / 'demo_digits')
 
 
 def free_port():
