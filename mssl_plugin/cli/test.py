@@ -13,7 +13,6 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 import mssl_plugin  # noqa: E402,F401  (registers `mssl_plugin::` before Config.fromfile)
-from mssl_plugin.compat import drop_collate_fn_scopes  # noqa: E402
 from mssl_plugin.compat import prepare_cpu_distributed  # noqa: E402
 from mssl_plugin.engine.checkpoint_files import (CheckpointFileError,  # noqa: E402
                                                  checkpoint_problem)
@@ -57,7 +56,6 @@ def run(args):
         # the runner's INFO log (config dump, environment, init report) stays in the work
         # dir's log file; the screen gets warnings and the metrics printed below
         cfg.log_level = 'WARNING'
-    drop_collate_fn_scopes(cfg)
     prepare_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()

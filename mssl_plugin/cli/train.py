@@ -21,7 +21,6 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 import mssl_plugin  # noqa: E402,F401  (registers `mssl_plugin::` before Config.fromfile)
-from mssl_plugin.compat import drop_collate_fn_scopes  # noqa: E402
 from mssl_plugin.compat import prepare_cpu_distributed  # noqa: E402
 from .common import one_line_errors, parse_common  # noqa: E402
 
@@ -68,7 +67,6 @@ def merge_args(cfg, args):
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     if args.no_pin_memory:
         cfg.train_dataloader['pin_memory'] = False
-    drop_collate_fn_scopes(cfg)
     prepare_cpu_distributed(cfg)
     return cfg
 

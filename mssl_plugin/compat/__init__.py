@@ -5,10 +5,10 @@ works around and when it can be deleted.
 """
 from .mmcv_numpy2 import adjust_hue, patch_mmcv_adjust_hue
 from .mmengine_cpu_distributed import prepare_cpu_distributed
-from .mmengine_package_configs import drop_collate_fn_scopes, register_package_configs
+from .mmengine_package_configs import register_package_configs
 from .mmengine_strict_pretrained import register_strict_pretrained
 from .torch_weights_only_checkpoints import allow_mmengine_checkpoint_types
 
-__all__ = ['adjust_hue', 'allow_mmengine_checkpoint_types', 'drop_collate_fn_scopes',
+__all__ = ['adjust_hue', 'allow_mmengine_checkpoint_types',
            'patch_mmcv_adjust_hue', 'prepare_cpu_distributed', 'register_package_configs',
            'register_strict_pretrained']

@@ -10,12 +10,16 @@ package's own folder (the same folder for a wheel).
 
 mmengine also gives every dict with a ``type`` in such a base a ``_scope_`` key, and its
 Runner passes a dataloader's ``collate_fn`` keys to the function as keyword arguments
-(``default_collate() got an unexpected keyword argument '_scope_'``):
-:func:`drop_collate_fn_scopes` removes that key before the Runner is built.
+(``default_collate() got an unexpected keyword argument '_scope_'``): importing the plugin
+makes ``Runner.build_dataloader`` drop that key (:func:`register_package_configs`), so
+every entry point that builds a Runner after the plugin is imported (the plugin's
+launchers, mmpretrain's and mmdet's ``tools/train.py`` through ``custom_imports``, a
+user's own script) trains such configs.
 
 Applies to: mmengine 0.10.x (checked on 0.10.7). Delete when mmengine lets a
 third-party package register its config root (or resolves editable installs).
 """
+import copy
 import os.path as osp
 
 DISTRIBUTION = 'mssl-plugin'
@@ -30,7 +34,9 @@ def package_root() -> str:
 def register_package_configs() -> None:
     from mmengine.config import config as config_module
     from mmengine.config import utils as config_utils
+    from mmengine.runner import Runner
     config_utils.MODULE2PACKAGE.setdefault(MODULE, DISTRIBUTION)
+    Runner.build_dataloader = staticmethod(_drop_collate_fn_scope(Runner.build_dataloader))
     original = config_module.get_installed_path
     if getattr(original, '_mssl_plugin', False):
         return
@@ -44,11 +50,17 @@ def register_package_configs() -> None:
     config_module.get_installed_path = get_installed_path
 
 
-def drop_collate_fn_scopes(cfg) -> None:
-    """Remove ``_scope_`` from every ``*_dataloader.collate_fn`` of a config (in place)."""
-    for key in list(cfg.keys()):
-        loader = cfg.get(key)
-        if key.endswith('_dataloader') and isinstance(loader, dict):
-            collate = loader.get('collate_fn')
-            if isinstance(collate, dict):
-                collate.pop('_scope_', None)
+def _drop_collate_fn_scope(build_dataloader):
+    """Wrap ``Runner.build_dataloader`` to remove ``_scope_`` from ``collate_fn``."""
+    if getattr(build_dataloader, '_mssl_plugin', False):
+        return build_dataloader
+
+    def build(dataloader, seed=None, diff_rank_seed=False):
+        collate = dataloader.get('collate_fn') if isinstance(dataloader, dict) else None
+        if isinstance(collate, dict) and '_scope_' in collate:
+            dataloader = copy.copy(dataloader)
+            dataloader['collate_fn'] = {k: v for k, v in collate.items() if k != '_scope_'}
+        return build_dataloader(dataloader, seed=seed, diff_rank_seed=diff_rank_seed)
+
+    build._mssl_plugin = True
+    return build

@@ -1,5 +1,6 @@
-from .per_sample_seeding import EpochSeededSampler, PerSampleSeededDataset, sample_seed
+from .per_sample_seeding import (EpochSeededBatchSampler, EpochSeededSampler,
+                                 PerSampleSeededDataset, sample_seed)
 from .transforms import CheckedLoadImageFromFile, UnreadableImageError, decode_image
 
-__all__ = ['CheckedLoadImageFromFile', 'EpochSeededSampler', 'PerSampleSeededDataset',
-           'UnreadableImageError', 'decode_image', 'sample_seed']
+__all__ = ['CheckedLoadImageFromFile', 'EpochSeededBatchSampler', 'EpochSeededSampler',
+           'PerSampleSeededDataset', 'UnreadableImageError', 'decode_image', 'sample_seed']

@@ -32,9 +32,15 @@ from torch.utils.data import Dataset
 from mmpretrain.registry import DATA_SAMPLERS, DATASETS
 
 
-def sample_seed(seed: int, epoch: int, index: int) -> int:
-    """A 32-bit seed that depends on all three numbers (numpy's ``SeedSequence``)."""
-    return int(np.random.SeedSequence([seed, epoch, index]).generate_state(1)[0])
+def sample_seed(seed: int, epoch: int, index: int, repeat: int = 0) -> int:
+    """A 32-bit seed that depends on all numbers (numpy's ``SeedSequence``).
+
+    ``repeat`` tells apart the copies of one sample that a repeated-augmentation sampler
+    (mmpretrain's ``RepeatAugSampler``) puts in one epoch; 0 keeps the seeds of a
+    sampler without repeats as they were.
+    """
+    entropy = [seed, epoch, index] + ([repeat] if repeat else [])
+    return int(np.random.SeedSequence(entropy).generate_state(1)[0])
 
 
 class _SavedGenerators:
@@ -67,9 +73,12 @@ class PerSampleSeededDataset(Dataset):
         seed (int): the run's seed (``randomness.seed``).
 
     An integer key reads ``dataset[index]`` with the generators as they are (tools,
-    visualisation); a pair ``(epoch, index)`` seeds them from
-    :func:`sample_seed` first.
+    visualisation); a key ``(epoch, index)`` or ``(epoch, index, repeat)`` seeds them
+    from :func:`sample_seed` first. Reading and setting any other attribute reaches the
+    wrapped dataset, so the wrapper stays invisible to hooks and tools.
     """
+
+    _OWN = ('dataset', 'seed')
 
     def __init__(self, dataset: Union[Dataset, dict], seed: int = 0) -> None:
         self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
@@ -88,12 +97,20 @@ class PerSampleSeededDataset(Dataset):
             raise AttributeError(name)
         return getattr(self.dataset, name)
 
-    def __getitem__(self, key: Union[int, Tuple[int, int]]):
+    def __setattr__(self, name, value):
+        # hooks that switch the recipe by assignment (mmpretrain's SwitchRecipeHook,
+        # mmdet's PipelineSwitchHook: ``dataset.pipeline = ...``) must reach the data set
+        if name in self._OWN or 'dataset' not in self.__dict__:
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self.dataset, name, value)
+
+    def __getitem__(self, key: Union[int, Tuple[int, ...]]):
         if isinstance(key, numbers.Integral):
             return self.dataset[int(key)]
-        epoch, index = key
+        epoch, index, *repeat = key
         with _SavedGenerators():
-            seed_generators(sample_seed(self.seed, epoch, index))
+            seed_generators(sample_seed(self.seed, epoch, index, *repeat))
             return self.dataset[index]
 
 
@@ -113,6 +130,16 @@ class EpochSeededSampler:
         self.epoch = 0
         self._skip = 0
 
+    @property
+    def seed(self):
+        return getattr(self.sampler, 'seed', None)
+
+    @seed.setter
+    def seed(self, seed: int) -> None:
+        """Set the inner sampler's seed (a resumed run adopts its checkpoint's)."""
+        if hasattr(self.sampler, 'seed'):
+            self.sampler.seed = seed
+
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
         if hasattr(self.sampler, 'set_epoch'):
@@ -122,11 +149,58 @@ class EpochSeededSampler:
         """Leave out the first ``samples`` indices of the next pass (a resumed epoch)."""
         self._skip = int(samples)
 
-    def __iter__(self) -> Iterator[Tuple[int, int]]:
+    def _repeat_number(self, position: int) -> int:
+        # RepeatAugSampler lays out [a, a, a, b, b, b, ...] and gives rank r the positions
+        # r, r + world, ...: the copy number of a sample is its global position modulo
+        # the repeats (the padding at the end repeats the first samples' copies)
+        repeats = getattr(self.sampler, 'num_repeats', 1)
+        if repeats <= 1:
+            return 0
+        world = getattr(self.sampler, 'world_size', 1)
+        rank = getattr(self.sampler, 'rank', 0)
+        return (rank + position * world) % repeats
+
+    def __iter__(self) -> Iterator[Tuple[int, ...]]:
         skip, self._skip = self._skip, 0
         for position, index in enumerate(self.sampler):
             if position >= skip:
-                yield self.epoch, int(index)
+                repeat = self._repeat_number(position)
+                yield (self.epoch, int(index), repeat) if repeat else (self.epoch, int(index))
 
     def __len__(self) -> int:
         return len(self.sampler)
+
+
+@DATA_SAMPLERS.register_module()
+class EpochSeededBatchSampler:
+    """Yield batches of ``(epoch, index)`` from a wrapped batch sampler (mmdet's
+    ``AspectRatioBatchSampler``, torch's ``BatchSampler``); skip batches on request.
+
+    Args:
+        sampler (Sampler): the index sampler mmengine built (e.g. ``DefaultSampler``);
+            the wrapped batch sampler reads it as it is (plain indices), and
+            ``DistSamplerSeedHook`` sets its epoch through ``self.sampler``.
+        batch_size (int): passed on to the wrapped batch sampler.
+        batch_sampler (dict): config of the wrapped batch sampler.
+    """
+
+    def __init__(self, sampler, batch_size: int, batch_sampler: dict) -> None:
+        self.sampler = sampler
+        self.batch_size = batch_size
+        self.batch_sampler = DATA_SAMPLERS.build(
+            batch_sampler, default_args=dict(sampler=sampler, batch_size=batch_size))
+        self._skip = 0
+
+    def skip_next_batches(self, batches: int) -> None:
+        """Leave out the first ``batches`` batches of the next pass (a resumed epoch)."""
+        self._skip = int(batches)
+
+    def __iter__(self) -> Iterator[list]:
+        skip, self._skip = self._skip, 0
+        epoch = getattr(self.sampler, 'epoch', 0)
+        for position, batch in enumerate(self.batch_sampler):
+            if position >= skip:
+                yield [(epoch, int(index)) for index in batch]
+
+    def __len__(self) -> int:
+        return len(self.batch_sampler)

@@ -14,6 +14,7 @@ allow-lists the types mmengine's checkpoints hold) and never suggests turning it
 import os
 import os.path as osp
 import pickle
+import re
 import struct
 import zipfile
 from typing import Optional
@@ -111,16 +112,27 @@ def is_complete_checkpoint(path: str) -> bool:
     return checkpoint_problem(path) is None
 
 
-def newest_complete_checkpoint(work_dir: str, exclude=()) -> Optional[str]:
-    """The most recently written complete ``*.pth`` file in ``work_dir``, or ``None``."""
+def newest_complete_checkpoint(work_dir: str, exclude=(),
+                               pattern: Optional[str] = None) -> Optional[str]:
+    """The most recently written complete ``*.pth`` file in ``work_dir``, or ``None``.
+
+    With ``pattern`` (a regular expression), only files whose path relative to
+    ``work_dir`` matches it count (e.g. a checkpoint hook's ``epoch_\\d+.pth``), searched
+    in its sub-folders too.
+    """
     if not osp.isdir(work_dir):
         return None
     candidates = []
-    for name in os.listdir(work_dir):
-        path = osp.join(work_dir, name)
-        if name.endswith('.pth') and not name.startswith('.') and path not in exclude \
-                and osp.isfile(path):
-            candidates.append((osp.getmtime(path), path))
+    for folder, _, names in os.walk(work_dir):
+        for name in names:
+            path = osp.join(folder, name)
+            relative = osp.relpath(path, work_dir)
+            if pattern is None and folder != work_dir:
+                continue
+            if pattern is not None and not re.match(pattern, relative):
+                continue
+            if name.endswith('.pth') and not name.startswith('.') and path not in exclude:
+                candidates.append((osp.getmtime(path), path))
     for _, path in sorted(candidates, reverse=True):
         if is_complete_checkpoint(path):
             return path

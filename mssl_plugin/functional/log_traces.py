@@ -19,7 +19,7 @@ import math
 import torch
 
 from .batch_space import CentredGrams
-from .matrix_log import spectral_radius, taylor_log_coefficients
+from .matrix_log import taylor_log_coefficients
 from .spectral import symmetric_matrix_function
 
 
@@ -38,6 +38,10 @@ def _log1p_ratio_derivative(x: torch.Tensor) -> torch.Tensor:
     exact = (safe / (1 + safe) - torch.log1p(safe)) / (safe * safe)
     series = sum((-1) ** k * k / (k + 1) * x ** (k - 1) for k in range(1, 11))
     return torch.where(small, series, exact)
+
+
+# float32 eigenvalues of a covariance whose largest is exactly 1 come out a few ulps above
+_BOUNDARY_TOLERANCE = 1e-5
 
 
 class LogTraces:
@@ -125,27 +129,34 @@ class LogTraces:
         # CentredGrams caches the pair with its graph for the loss; the check reads a detached view
         core = self.grams.pair(a, b).detach()
         eye = torch.eye(core.shape[0], dtype=core.dtype, device=core.device)
-        radius = spectral_radius(core + (self.mu - 1.0) * eye)
+        with torch.no_grad():
+            eigenvalues = torch.linalg.eigvals(core + (self.mu - 1.0) * eye)
+        radius = float(eigenvalues.abs().max())
         if self.grams.batch_space:  # C(a, b) is d x d with d > m: it also has zero eigenvalues
             radius = max(radius, shift)
-        self._raise_if_divergent(radius, term)
+        # on the unit circle the series converges everywhere but at -1 (log 0)
+        at_minus_one = float((eigenvalues + 1).abs().min()) <= _BOUNDARY_TOLERANCE
+        if radius > 1 + _BOUNDARY_TOLERANCE or at_minus_one:
+            self._raise_if_divergent(radius, term)
 
     def _check_psd(self, b, term):
+        # log(1 + x) = x - x^2/2 + ... converges on (-1, 1]. The eigenvalues x of
+        # C(b,b) + (mu-1) I lie in [mu-1, tr C(b,b) + mu-1] and mu > 0 keeps them above -1,
+        # so only x > 1 diverges; x = 1 (two L2-normalised rows pointing apart: a batch of
+        # 2 after a BatchNorm) converges, to log 2
         shift = self.mu - 1.0
-        # eigenvalues of C(b,b) lie in [0, tr C(b,b)]
         trace_b = float(self.grams.trace_cov(b).detach())
-        if max(abs(shift), abs(trace_b + shift)) < 1:
+        if trace_b + shift <= 1 + _BOUNDARY_TOLERANCE:
             return
         evals = torch.linalg.eigvalsh(self.grams.pair(b, b).detach())
-        radius = float((evals + shift).abs().max())
-        if self.grams.batch_space:
-            radius = max(radius, abs(shift))
-        self._raise_if_divergent(radius, term)
+        largest = float((evals + shift).max())
+        if largest > 1 + _BOUNDARY_TOLERANCE:
+            self._raise_if_divergent(largest, term)
 
     def _raise_if_divergent(self, radius, term):
         if radius >= 1:
             raise ValueError(
                 f'{term}: the order-{self.order} Taylor series of log(C + mu*I) diverges, '
-                f'spectral radius of C + (mu-1)*I is {radius:.4f} (must be < 1) with '
-                f'mu={self.mu}. With L2-normalised rows 0 < mu < 2 keeps it below 1 unless '
+                f'spectral radius of C + (mu-1)*I is {radius:.4f} (must be at most 1, with no '
+                f'eigenvalue at -1) with mu={self.mu}. With L2-normalised rows 0 < mu < 2 keeps it below 1 unless '
                 f'the features have collapsed; use log_method="eigh" for the exact log')

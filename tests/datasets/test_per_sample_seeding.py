@@ -1,4 +1,5 @@
 """Each sample's augmentation depends only on (seed, epoch, index)."""
+import math
 import random
 
 import numpy as np
@@ -56,3 +57,40 @@ def test_main_process_generators_are_left_as_they_were():
 def test_integer_keys_read_the_wrapped_dataset():
     dataset = PerSampleSeededDataset(RandomViews(), seed=0)
     assert float(dataset[np.int64(5)][0]) == 5.0 and len(dataset) == 24
+
+
+def test_attribute_writes_reach_the_wrapped_dataset():
+    inner = RandomViews()
+    dataset = PerSampleSeededDataset(inner, seed=0)
+    dataset.pipeline = 'switched'  # what SwitchRecipeHook / PipelineSwitchHook do
+    assert inner.pipeline == 'switched' and dataset.pipeline == 'switched'
+    dataset.seed = 4  # the wrapper's own settings stay its own
+    assert dataset.seed == 4 and not hasattr(inner, 'seed')
+
+
+def repeated_epoch(rank, world_size):
+    dataset = PerSampleSeededDataset(RandomViews(), seed=7)
+    sampler = EpochSeededSampler(
+        dataset, dict(type='RepeatAugSampler', num_repeats=3, shuffle=True), seed=7)
+    # RepeatAugSampler reads its rank from the process group at build time: lay out the
+    # split of a world of `world_size` processes as its __init__ would
+    inner = sampler.sampler
+    inner.rank, inner.world_size = rank, world_size
+    inner.num_samples = math.ceil(len(dataset) * 3 / world_size)
+    inner.total_size = inner.num_samples * world_size
+    inner.num_selected_samples = math.ceil(len(dataset) / world_size)
+    return [(key[1], tuple(dataset[key].tolist())) for key in sampler]
+
+
+def test_repeated_augmentation_gives_each_copy_its_own_views():
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmpretrain')
+    for world_size in (1, 2):
+        views = {}
+        for rank in range(world_size):
+            for index, view in repeated_epoch(rank, world_size):
+                views.setdefault(index, []).append(view)
+        copies = [v for v in views.values() if len(v) > 1]
+        assert copies, 'the sampler repeated no sample'
+        for index_views in copies:
+            assert len(set(index_views)) == len(index_views), index_views  # no duplicate

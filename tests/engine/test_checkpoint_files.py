@@ -91,16 +91,48 @@ def test_newest_complete_checkpoint_skips_damaged_ones(good, tmp_path):
 
 def test_resume_falls_back_from_a_bad_last_checkpoint(good, tmp_path):
     from mssl_plugin.engine import AtomicCheckpointHook
-    work_dir = tmp_path
+    hook = AtomicCheckpointHook(interval=1, by_epoch=False)
+    work_dir = tmp_path / 'work'
+    work_dir.mkdir()
+    training = work_dir / 'iter_5.pth'
+    training.write_bytes(good.read_bytes())
+    os.utime(training, (1, 1))
+    # files the hook did not write as training checkpoints are never resumed from, even
+    # when newer: a best checkpoint, a published one, a weights-only file of the user's
+    for other in ('best_accuracy_iter_6.pth', 'iter_6-0123abcd.pth', 'backbone.pth'):
+        (work_dir / other).write_bytes(good.read_bytes())
+
+    def resumable():
+        return hook.resumable_checkpoint(str(work_dir), str(work_dir))
+
     pointer = work_dir / 'last_checkpoint'
-    assert AtomicCheckpointHook.resumable_checkpoint(str(work_dir)) == str(good)  # no pointer
+    assert resumable() == str(training)  # no pointer
     for named in (str(work_dir / 'iter_9.pth'), ''):  # deleted by mmengine / empty file
         pointer.write_text(named)
-        assert AtomicCheckpointHook.resumable_checkpoint(str(work_dir)) == str(good)
+        assert resumable() == str(training)
     half = work_dir / 'iter_10.pth'
     half.write_bytes(good.read_bytes()[:50])
     pointer.write_text(str(half))
-    assert AtomicCheckpointHook.resumable_checkpoint(str(work_dir)) == str(good)
-    os.remove(good)
+    assert resumable() == str(training)
+    os.remove(training)
     with pytest.raises(CheckpointFileError, match='no other complete checkpoint'):
-        AtomicCheckpointHook.resumable_checkpoint(str(work_dir))
+        resumable()
+
+
+def test_resume_fallback_follows_the_filename_template(good, tmp_path):
+    from mssl_plugin.engine import AtomicCheckpointHook
+    hook = AtomicCheckpointHook(interval=1, filename_tmpl='ckpts/epoch_{}.pth')
+    (tmp_path / 'ckpts').mkdir()
+    inside = tmp_path / 'ckpts' / 'epoch_3.pth'
+    inside.write_bytes(good.read_bytes())
+    (tmp_path / 'epoch_4.pth').write_bytes(good.read_bytes())  # not where the hook writes
+    assert hook.resumable_checkpoint(str(tmp_path), str(tmp_path)) == str(inside)
+
+
+def test_resume_from_a_remote_store_is_left_to_mmengine(tmp_path):
+    from mssl_plugin.engine import AtomicCheckpointHook
+    hook = AtomicCheckpointHook(interval=1)
+    (tmp_path / 'last_checkpoint').write_text('s3://bucket/run/epoch_3.pth')
+    assert hook.resumable_checkpoint(str(tmp_path), str(tmp_path)) == \
+        's3://bucket/run/epoch_3.pth'
+    assert hook.resumable_checkpoint(str(tmp_path), None) == 's3://bucket/run/epoch_3.pth'

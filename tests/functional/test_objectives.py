@@ -130,14 +130,24 @@ class TestMatrixSSL:
         # below 2 the series is checked on the actual spectrum
         with pytest.raises(ValueError, match=r'uniformity\(p2, z1\).*spectral radius .* mu=1.99'):
             F.matrix_ssl_loss(*[3 * x for x in inputs], mu=1.99)
-        # collapsed features: all rows along +-v give C(z, z) = v v^T with eigenvalue 1
+        # rows along +-v give C(z, z) = v v^T with eigenvalue exactly 1: the edge of the
+        # series' interval (-1, 1], where it converges (to log 2). It happens in every batch
+        # of 2 after a BatchNorm, and every loss path takes it the same way
         v = torch.zeros(1, 6, dtype=torch.float64)
         v[0, 0] = 1
         collapsed = torch.cat([v, -v] * 4)
-        with pytest.raises(ValueError, match='diverges'):
-            F.matrix_alignment(collapsed, collapsed)
-        # the exact log still works there
-        assert torch.isfinite(F.matrix_alignment(collapsed, collapsed, log_method='eigh'))
+        order4 = 1 - 1 / 2 + 1 / 3 - 1 / 4  # the order-4 series at x = 1
+        # tr((C + I) log(C + I)) with C = v v^T: eigenvalue 2 once, 1 elsewhere
+        assert F.matrix_alignment(collapsed, collapsed).item() == pytest.approx(-2 * order4)
+        assert F.matrix_alignment(collapsed, collapsed, log_method='eigh').item() == \
+            pytest.approx(-2 * math.log(2))
+        for divergence in ('mce', 'mkl'):
+            terms = F.matrix_ssl_terms(collapsed, collapsed, collapsed, collapsed,
+                                       divergence=divergence)
+            assert all(torch.isfinite(value) for value in terms.values())
+        # beyond it the series diverges: mu = 1.5 moves that eigenvalue to 1.5
+        with pytest.raises(ValueError, match=r'alignment\(p, z\).*diverges.*1\.5000'):
+            F.matrix_alignment(collapsed, collapsed, mu=1.5)
 
     def test_bad_inputs(self):
         good = torch.randn(8, 16)

@@ -15,10 +15,11 @@ MAX_ITERS = EPOCHS * ITERS_PER_EPOCH
 ENV = dict(os.environ, OMP_NUM_THREADS='2')
 
 
-def epoch_run_config(tmp_path, base, data_root, by_epoch=False, max_keep_ckpts=1):
+def epoch_run_config(tmp_path, base, data_root, by_epoch=False, max_keep_ckpts=1,
+                     randomness='dict(seed=3)', name=None):
     """``base`` (whose loop is ResumableEpochBasedTrainLoop) for 2 short epochs, two
     persistent data workers, a checkpoint every iteration (or epoch)."""
-    path = tmp_path / f'epochs_{os.path.basename(base)}'
+    path = tmp_path / (name or f'epochs_{os.path.basename(base)}')
     path.write_text(f"""_base_ = {base!r}
 train_dataloader = dict(batch_size={BATCH}, num_workers=2, persistent_workers=True,
                         dataset=dict(data_root={str(data_root)!r}, indices={IMAGES}))
@@ -28,7 +29,7 @@ param_scheduler = [dict(type='CosineAnnealingLR', T_max={EPOCHS}, by_epoch=True,
 default_hooks = dict(
     checkpoint=dict(interval=1, by_epoch={by_epoch}, max_keep_ckpts={max_keep_ckpts}),
     logger=dict(type='LoggerHook', interval=1))
-randomness = dict(seed=3)
+randomness = {randomness}
 """)
     return str(path)
 

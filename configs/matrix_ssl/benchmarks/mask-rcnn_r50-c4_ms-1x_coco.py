@@ -48,4 +48,13 @@ train_pipeline = [
     dict(type='PackDetInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
-train_cfg = dict(type='ResumableEpochBasedTrainLoop', max_epochs=12, val_interval=1)
+
+# Exact resume for detection fine-tuning too (docs/architecture.md, "Detection"): the
+# plugin's loop (it wraps mmdet's AspectRatioBatchSampler), atomic checkpoints and every
+# rank's generators (RPN / RoI sampling draws from torch's). mmdet's registry does not
+# search mmpretrain's, where the plugin registers: the names carry the scope.
+default_hooks = dict(
+    checkpoint=dict(type='mmpretrain.AtomicCheckpointHook', interval=1),
+    torch_rng_state=dict(type='mmpretrain.TorchRNGStateHook'))
+train_cfg = dict(type='mmpretrain.ResumableEpochBasedTrainLoop', max_epochs=12,
+                 val_interval=1)

@@ -1,0 +1,217 @@
+"""Train a shipped config for one iteration the way its users start it.
+
+Pretraining, linear and fine-tuning configs go through the plugin's launcher
+(``tools/train.py`` = :mod:`mssl_plugin.cli.train`: ``parse_args`` and ``merge_args`` as
+its ``main`` calls them); detection configs through mmdet's own ``tools/train.py`` with the
+``--cfg-options`` that ``tools/benchmarks/mmdetection/checkpoint_options.py`` prints, as
+``tools/benchmarks/mmdetection/dist_train.sh`` starts them. Both run in this process (one
+interpreter start-up for all configs), from a folder whose ``data/`` holds the generated
+data sets (:mod:`tests.shipped_configs.layouts`), so the configs' own relative
+``data_root`` values are used.
+
+Only what a small machine needs changes, through ``--cfg-options`` as a user would write
+it: batch size 2 (1 for validation), no data workers, the first two samples of each data
+set (``dataset.indices=2``), one epoch (or one iteration) with validation after it. On a
+machine without CUDA an ``AmpOptimWrapper`` runs as a float32 ``OptimWrapper`` (the GPU
+check covers AMP). Loop, sampler, dataset wrappers, hooks and model stay the shipped ones.
+"""
+import contextlib
+import os
+import os.path as osp
+import runpy
+import sys
+import time
+from typing import Dict, List, Optional
+
+import torch
+from mmengine.config import Config
+
+from tests.helpers import REPO, run_tool
+
+CONFIG_ROOT = osp.join(REPO, 'configs')
+EXTRACT = osp.join(REPO, 'tools/model_converters/extract_backbone_weights.py')
+CHECKPOINT_OPTIONS = osp.join(REPO, 'tools/benchmarks/mmdetection/checkpoint_options.py')
+
+# which pretraining config gives a transfer config its backbone, by backbone signature
+SOURCES = {
+    ('ResNet', 50): 'matrix_ssl/matrix-ssl_resnet50_8xb128-coslr-100e_in1k.py',
+    ('ResNet', 18): 'matrix_ssl/matrix-ssl_resnet18_1xb64-coslr-3e_digits.py',
+    ('VisionTransformer', 'b'): 'm_mae/m-mae_vit-base-p16_8xb128-amp-coslr-200e_in1k.py',
+    ('VisionTransformer', 'l'): 'm_mae/m-mae_vit-large-p16_8xb128-amp-coslr-200e_in1k.py',
+    ('VisionTransformer', 128): 'm_mae/m-mae_vit-tiny-p4_1xb64-coslr-10e_digits.py',
+}
+VIT_ARCH = {'b': 'b', 'base': 'b', 'l': 'l', 'large': 'l'}
+
+
+def shipped_configs() -> List[str]:
+    """Every config under ``configs/`` users start (``_base_`` excluded), repo-relative."""
+    found = []
+    for folder, _, files in os.walk(CONFIG_ROOT):
+        if '_base_' in osp.relpath(folder, CONFIG_ROOT).split(os.sep):
+            continue
+        found += [osp.relpath(osp.join(folder, name), CONFIG_ROOT)
+                  for name in files if name.endswith('.py')]
+    return sorted(found)
+
+
+def is_detection(cfg) -> bool:
+    return cfg.get('default_scope') == 'mmdet'
+
+
+def needs_pretrained_backbone(cfg) -> bool:
+    init = (cfg.get('model') or {}).get('backbone', {}).get('init_cfg') or {}
+    return isinstance(init, dict) and 'Pretrained' in str(init.get('type')) and \
+        not init.get('checkpoint')
+
+
+def backbone_signature(cfg):
+    backbone = cfg.model.backbone
+    kind = str(backbone.type).split('.')[-1]
+    if kind == 'VisionTransformer':
+        arch = backbone.get('arch')
+        if isinstance(arch, dict):  # a custom size: known by its width
+            return kind, arch.get('embed_dims')
+        return kind, VIT_ARCH.get(arch, arch)
+    return kind, backbone.get('depth')
+
+
+def shrink_options(cfg, max_iters: int = 1) -> List[str]:
+    """``--cfg-options`` that make ``cfg`` train ``max_iters`` iterations on two samples."""
+    options = []
+    for split in ('train', 'val', 'test'):
+        loader = cfg.get(f'{split}_dataloader')
+        if not isinstance(loader, dict):
+            continue
+        batch = 2 if split == 'train' else 1
+        options += [f'{split}_dataloader.batch_size={batch}',
+                    f'{split}_dataloader.num_workers=0',
+                    f'{split}_dataloader.persistent_workers=False',
+                    f'{split}_dataloader.dataset.indices={2 * max_iters}']
+    train_cfg = cfg.get('train_cfg') or {}
+    if 'max_iters' in train_cfg or 'IterBased' in str(train_cfg.get('type')):
+        options.append(f'train_cfg.max_iters={max_iters}')
+    else:
+        options.append('train_cfg.max_epochs=1')
+    if cfg.get('val_dataloader') and train_cfg.get('val_interval') is not None:
+        options += ['train_cfg.val_interval=1']
+        if 'val_begin' in train_cfg:
+            options += ['train_cfg.val_begin=1']
+    return options
+
+
+def float32_on_cpu(cfg) -> None:
+    """``AmpOptimWrapper`` asserts a GPU: run its optimiser as a float32 ``OptimWrapper``."""
+    wrapper = cfg.get('optim_wrapper') or {}
+    if wrapper.get('type') == 'AmpOptimWrapper' and not torch.cuda.is_available():
+        wrapper.type = 'OptimWrapper'
+        for key in ('loss_scale', 'dtype', 'use_fsdp'):
+            wrapper.pop(key, None)
+
+
+@contextlib.contextmanager
+def working_directory(path):
+    previous = os.getcwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+@contextlib.contextmanager
+def argv(args):
+    previous = sys.argv
+    sys.argv = list(args)
+    try:
+        yield
+    finally:
+        sys.argv = previous
+
+
+class ShippedRuns:
+    """One-iteration runs of shipped configs, each trained once per process (cached)."""
+
+    def __init__(self, workspace: str, out: str) -> None:
+        self.workspace = workspace  # holds data/ in the configs' layouts
+        self.out = out
+        self.runs: Dict[str, dict] = {}
+
+    def train(self, config: str) -> dict:
+        if config not in self.runs:
+            self.runs[config] = self._train(config)
+        return self.runs[config]
+
+    def backbone_for(self, cfg) -> Optional[str]:
+        """The checkpoint a transfer config gets, made the documented way."""
+        signature = backbone_signature(cfg)
+        source = SOURCES.get(signature)
+        if source is None:
+            raise AssertionError(f'no pretraining config listed for backbone {signature}; '
+                                 'add it to tests/shipped_configs/runs.py SOURCES')
+        checkpoint = self.train(source)['checkpoint']
+        if signature[0] == 'VisionTransformer':
+            return checkpoint  # the M-MAE checkpoint itself
+        extracted = osp.join(self.out, 'backbones', source.replace('/', '_'))
+        if not osp.isfile(extracted):
+            result = run_tool([EXTRACT, checkpoint, extracted])
+            assert result.returncode == 0, result.stdout + result.stderr
+        return extracted
+
+    def _train(self, config: str) -> dict:
+        path = osp.join(CONFIG_ROOT, config)
+        cfg = Config.fromfile(path)
+        work_dir = osp.join(self.out, 'work', config.replace('/', '_')[:-3])
+        options = shrink_options(cfg)
+        start = time.perf_counter()
+        if is_detection(cfg):
+            self._train_detection(cfg, path, work_dir, options)
+        else:
+            self._train_plugin(cfg, path, work_dir, options)
+        seconds = time.perf_counter() - start
+        checkpoint = last_checkpoint(work_dir)
+        return dict(config=config, work_dir=work_dir, seconds=seconds, checkpoint=checkpoint,
+                    iterations=trained_iterations(checkpoint))
+
+    def _train_plugin(self, cfg, path, work_dir, options):
+        from mmengine.runner import Runner
+
+        from mssl_plugin.cli.common import one_line_errors
+        from mssl_plugin.cli.train import check_data_root, merge_args, parse_args
+        if needs_pretrained_backbone(cfg):
+            options = options + [
+                f'model.backbone.init_cfg.checkpoint={self.backbone_for(cfg)}']
+        args = parse_args([path, '--work-dir', work_dir, '--cfg-options', *options])
+        with working_directory(self.workspace):
+            cfg = merge_args(Config.fromfile(args.config), args)
+            float32_on_cpu(cfg)
+            check_data_root(cfg)
+            with one_line_errors(args.verbose):
+                Runner.from_cfg(cfg).train()
+
+    def _train_detection(self, cfg, path, work_dir, options):
+        import mmdet
+        mmdet_train = osp.join(osp.dirname(mmdet.__file__), '.mim', 'tools', 'train.py')
+        if needs_pretrained_backbone(cfg):
+            backbone = self.backbone_for(cfg)
+            printed = run_tool([CHECKPOINT_OPTIONS, path, backbone])
+            assert printed.returncode == 0, printed.stderr
+            options = options + printed.stdout.split()
+        with working_directory(self.workspace), \
+                argv([mmdet_train, path, '--work-dir', work_dir, '--cfg-options', *options]):
+            runpy.run_path(mmdet_train, run_name='__main__')
+
+
+def last_checkpoint(work_dir: str) -> Optional[str]:
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        return None
+    with open(pointer) as f:
+        return f.read().strip()
+
+
+def trained_iterations(checkpoint: Optional[str]) -> Optional[int]:
+    """The iteration count the run's last checkpoint recorded."""
+    if checkpoint is None:
+        return None
+    from mssl_plugin.engine.checkpoint_files import load_checkpoint_file
+    return load_checkpoint_file(checkpoint)['meta']['iter']

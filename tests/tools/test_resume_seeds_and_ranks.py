@@ -1,0 +1,98 @@
+"""Exact resume where the seed is not configured and where several ranks draw their own
+random numbers.
+
+* ``randomness.seed=None`` (the ImageNet recipes): the killed run drew a seed at start-up
+  and recorded it in its checkpoints; the resumed run draws another one, then must adopt the
+  recorded seed for the data order, the per-sample augmentation seeds and the generators.
+* two gloo processes with ``diff_rank_seed=True`` (the M-MAE ImageNet recipes): each rank
+  draws its own MAE masks from its own generators, which the checkpoint must hold per rank.
+In both, SIGKILL mid-epoch and ``--resume`` end with the weights, BatchNorm statistics,
+optimiser state and lr of the uninterrupted run (1e-6).
+"""
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+import torch
+
+import mssl_plugin  # noqa: F401
+from tests.helpers import DEMO_CONFIG, REPO, assert_same_training_state
+from tests.tools.epoch_runs import (ENV, MAX_ITERS, MMAE_CONFIG, epoch_run_config,
+                                    final_state, run_to_end)
+from tests.tools.test_exact_resume import checkpoint_iter, kill_when
+
+pytestmark = pytest.mark.slow
+
+
+def test_unseeded_run_killed_mid_epoch_resumes_with_its_recorded_seed(demo_data, tmp_path):
+    config = epoch_run_config(tmp_path, DEMO_CONFIG, demo_data, randomness='dict(seed=None)')
+    work_dir = tmp_path / 'killed'
+    kill_when(config, work_dir, lambda p: checkpoint_iter(p) >= 3, resume=False)
+    killed_at = checkpoint_iter(work_dir)
+    assert 0 < killed_at < MAX_ITERS and killed_at % (MAX_ITERS // 2), killed_at
+    recorded = torch.load(work_dir / f'iter_{killed_at}.pth', map_location='cpu')['meta']['seed']
+    output = run_to_end(config, work_dir, '--resume')
+    assert f'iter: {killed_at}' in output
+    run_to_end(config, tmp_path / 'straight', '--cfg-options', f'randomness.seed={recorded}')
+    resumed, straight = final_state(work_dir), final_state(tmp_path / 'straight')
+    assert resumed['meta']['seed'] == straight['meta']['seed'] == recorded
+    assert resumed['meta']['iter'] == straight['meta']['iter'] == MAX_ITERS
+    assert_same_training_state(resumed, straight)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def dist_cmd(config, work_dir, *extra):
+    # 96 images over 2 ranks x 16: 3 iterations per epoch, 6 in all; no data workers
+    # (2 training processes already share the 2 cores)
+    return ['bash', 'tools/dist_train.sh', config, '2', '--work-dir', str(work_dir), *extra,
+            '--cfg-options', 'train_dataloader.num_workers=0',
+            'train_dataloader.persistent_workers=False']
+
+
+def dist_env():
+    return dict(ENV, PORT=str(free_port()), OMP_NUM_THREADS='1')
+
+
+def test_two_ranks_with_their_own_seeds_killed_mid_epoch_resume_exactly(demo_data, tmp_path):
+    config = epoch_run_config(tmp_path, MMAE_CONFIG, demo_data,
+                              randomness='dict(seed=5, diff_rank_seed=True)')
+    straight = subprocess.run(dist_cmd(config, tmp_path / 'straight'), cwd=REPO,
+                              env=dist_env(), capture_output=True, text=True, timeout=600)
+    assert straight.returncode == 0, straight.stderr[-3000:]
+    iters = final_state(tmp_path / 'straight')['meta']['iter']
+    assert iters == 6, iters
+
+    work_dir = tmp_path / 'killed'
+    process = subprocess.Popen(dist_cmd(config, work_dir), cwd=REPO, env=dist_env(),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    deadline = time.time() + 300
+    try:
+        while checkpoint_iter(work_dir) < 2:
+            assert process.poll() is None, 'training ended before it could be killed'
+            assert time.time() < deadline, 'no checkpoint appeared in 300 s'
+            time.sleep(0.005)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)  # the launcher and both ranks
+        process.wait(timeout=60)
+    killed_at = checkpoint_iter(work_dir)
+    assert killed_at % 3, f'killed at an epoch boundary ({killed_at}), not mid-epoch'
+    states = torch.load(work_dir / f'iter_{killed_at}.pth',
+                        map_location='cpu')['torch_rng_state']['ranks']
+    assert len(states) == 2 and not torch.equal(states[0]['cpu'], states[1]['cpu'])
+
+    resumed = subprocess.run(dist_cmd(config, work_dir, '--resume'), cwd=REPO,
+                             env=dist_env(), capture_output=True, text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert f'iter: {killed_at}' in resumed.stdout + resumed.stderr
+    first, second = final_state(work_dir), final_state(tmp_path / 'straight')
+    assert first['meta']['iter'] == second['meta']['iter'] == 6
+    assert_same_training_state(first, second)
