@@ -2,7 +2,7 @@
 PYTHON := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install data demo demo-full test bench clean-demo
+.PHONY: install data demo demo-full test test-quick bench clean-demo
 
 install:
 	bash tools/install_env.sh
@@ -27,6 +27,10 @@ TEST_WORKERS ?= 2
 test: install
 	$(PYTHON) tools/prepare_fashion_mnist.py --optional
 	$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15 $(PYTEST_ARGS)
+
+# the edit-run loop: every test not marked slow (end-to-end runs are), same two workers
+test-quick: install
+	$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow" --durations=10 $(PYTEST_ARGS)
 
 bench: install
 	$(PYTHON) benchmarks/loss_bench.py

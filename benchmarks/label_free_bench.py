@@ -149,7 +149,7 @@ def measure_study(study_dir, out_path, images, lidar_images, views):
             if f'{run["id"]}@{epoch}' not in done and str(epoch) in run['heldout']]
     if not todo:
         return done
-    from quality_bench import METHODS
+    from study_methods import METHODS
     embedder = Embedder.fashion_mnist(images, lidar_images, views)
     for position, (run, epoch, path) in enumerate(todo, 1):
         print(f'[{position}/{len(todo)}] {run["id"]} epoch {epoch}', flush=True)

@@ -21,7 +21,6 @@ from typing import Optional
 
 import torch
 
-from ..compat.torch_weights_only_checkpoints import allow_mmengine_checkpoint_types
 
 
 class CheckpointFileError(ValueError):
@@ -73,7 +72,8 @@ def load_checkpoint_file(path: str, map_location='cpu'):
     Zip-format files are memory-mapped (fast for large files); legacy-format files
     are read normally (torch cannot memory-map them).
     """
-    allow_mmengine_checkpoint_types()
+    # mmengine's checkpoint types are allow-listed when mssl_plugin is imported (compat/),
+    # which importing this module implies: engine/ does not reach up into compat/
     problem = checkpoint_problem(path)
     if problem:
         raise CheckpointFileError(problem)

@@ -1,16 +1,19 @@
 """The plugin as a package: a wheel (not editable) with its configs, inherited through
 ``mssl_plugin::`` from a user's own directory and trained with the installed launcher."""
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
 import zipfile
 
 import pytest
+import torch
 from mmengine.config import Config
 
 import mssl_plugin  # noqa: F401
 from tests.helpers import REPO, make_demo_data
+from tests.shipped_configs.layouts import write_imagenet
 
 USER_CONFIG = """
 _base_ = 'mssl_plugin::matrix_ssl/matrix-ssl_resnet18_1xb64-coslr-10e_digits.py'
@@ -73,12 +76,18 @@ def test_wheel_install_inherit_and_train(tmp_path):
         cwd=user_dir, capture_output=True, text=True, env=env, timeout=600)
     assert train.returncode == 0, train.stdout[-3000:] + train.stderr[-3000:]
     assert (user_dir / 'work' / 'iter_2.pth').is_file()
-    # the published recipe resolves from the wheel too
-    (user_dir / 'recipe.py').write_text(
-        "_base_ = 'mssl_plugin::matrix_ssl/matrix-ssl_resnet50_8xb128-coslr-100e_in1k.py'\n")
-    check = subprocess.run(
-        [str(python), '-c', 'import mssl_plugin; from mmengine.config import Config; '
-         "cfg = Config.fromfile('recipe.py'); print(cfg.model.type, cfg.model.backbone.depth)"],
-        cwd=user_dir, capture_output=True, text=True, env=env)
-    assert check.returncode == 0, check.stderr
-    assert check.stdout.split() == ['MatrixSSL', '50']
+    # the README's own example (the published ImageNet recipe inherited, gamma halved)
+    # trains from the wheel on ImageNet's layout in the user's folder, as documented
+    shutil.copy(os.path.join(REPO, 'configs/examples/mssl-plugin-inheritance.py'),
+                user_dir / 'recipe.py')
+    write_imagenet(str(user_dir / 'data' / 'imagenet'))
+    train = subprocess.run(
+        [str(python), '-m', 'mssl_plugin.cli.train', 'recipe.py', '--work-dir', 'recipe',
+         '--cfg-options', 'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
+         'train_dataloader.persistent_workers=False', 'train_dataloader.dataset.indices=2',
+         'train_cfg.max_epochs=1'],
+        cwd=user_dir, capture_output=True, text=True, env=env, timeout=600)
+    assert train.returncode == 0, train.stdout[-3000:] + train.stderr[-3000:]
+    checkpoint = torch.load(user_dir / 'recipe' / 'epoch_1.pth', map_location='cpu')
+    assert checkpoint['meta']['iter'] == 1
+    assert "gamma=0.5" in checkpoint['meta']['cfg'].replace(' ', '')

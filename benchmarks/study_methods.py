@@ -1,0 +1,62 @@
+"""The methods of the Fashion-MNIST study and their search grids, in one place.
+
+Read by ``quality_bench.py`` (training, read-outs) and ``label_free_bench.py`` (RankMe /
+LiDAR of the study's checkpoints), which therefore need not import each other for it.
+"""
+
+SIAMESE_BASE = 'configs/matrix_ssl/matrix-ssl_resnet18-w32_1xb128-coslr-4e_fashion-mnist.py'
+MAE_BASE = 'configs/m_mae/m-mae_vit-tiny-p4_1xb128-coslr-8e_fashion-mnist.py'
+GRID_SIZE = 2
+LOSS = 'model.head.loss.'
+REG = 'model.uniformity_head.loss.'
+# name -> base config, grid of --cfg-options (4 entries each, first = default; the first
+# --grid-size entries are searched, so the order is the search priority)
+METHODS = {
+    'Matrix-SSL': dict(config=SIAMESE_BASE, family='siamese', grid=[
+        {},  # published: lam = mu = gamma = 1, order-4 Taylor log, lr 0.5 x batch / 256
+        {LOSS + 'gamma': 0.1},
+        {LOSS + 'lam': 0.5, LOSS + 'mu': 0.5},  # the reference pretrain.sh defaults
+        {LOSS + 'log_method': 'eigh'},  # exact matrix log instead of the Taylor series
+    ]),
+    'BYOL': dict(config='benchmarks/configs/byol_resnet18-w32_1xb128-coslr-4e_fashion-mnist.py',
+                 family='siamese', grid=[
+                     {},
+                     {'optim_wrapper.optimizer.lr': 0.5},
+                     {'optim_wrapper.optimizer.lr': 0.125},
+                     {'optim_wrapper.optimizer.weight_decay': 1e-4},
+                 ]),
+    'SimSiam': dict(
+        config='benchmarks/configs/simsiam_resnet18-w32_1xb128-coslr-4e_fashion-mnist.py',
+        family='siamese', grid=[
+            {'optim_wrapper.optimizer.lr': 0.025},  # published 0.05 x batch / 256
+            {'optim_wrapper.optimizer.lr': 0.1},
+            {'optim_wrapper.optimizer.lr': 0.25},
+            {'optim_wrapper.optimizer.lr': 0.1, 'optim_wrapper.optimizer.weight_decay': 5e-4},
+        ]),
+    'Barlow Twins': dict(
+        config='benchmarks/configs/barlowtwins_resnet18-w32_1xb128-coslr-4e_fashion-mnist.py',
+        family='siamese', grid=[
+            {},
+            {'optim_wrapper.optimizer.lr': 0.1},
+            {'optim_wrapper.optimizer.lr': 0.5},
+            {LOSS + 'lambd': 1.0 / 256},  # off-diagonal weight ~ 1 / dimension
+        ]),
+    'MAE': dict(config=MAE_BASE, family='mae', grid=[
+        {REG + 'loss_weight': 0.0},  # no regulariser: mmpretrain's MAE objective (tested equal)
+        {REG + 'loss_weight': 0.0, 'optim_wrapper.optimizer.lr': 1.5e-3},
+        {REG + 'loss_weight': 0.0, 'optim_wrapper.optimizer.lr': 3e-3},
+        {REG + 'loss_weight': 0.0, 'model.backbone.mask_ratio': 0.6},
+    ]),
+    'U-MAE': dict(config=MAE_BASE, family='mae', grid=[
+        {REG + 'reg': 'square', REG + 'loss_weight': 0.01},
+        {REG + 'reg': 'square', REG + 'loss_weight': 0.01, 'optim_wrapper.optimizer.lr': 1.5e-3},
+        {REG + 'reg': 'square', REG + 'loss_weight': 0.1},
+        {REG + 'reg': 'square', REG + 'loss_weight': 1.0},
+    ]),
+    'M-MAE': dict(config=MAE_BASE, family='mae', grid=[
+        {},  # published: TCR, weight 1e-2, mu 3
+        {REG + 'loss_weight': 1e-2, 'optim_wrapper.optimizer.lr': 1.5e-3},
+        {REG + 'loss_weight': 0.1},
+        {REG + 'mu': 1.0},
+    ]),
+}
