@@ -21,4 +21,7 @@ default_hooks = dict(
     non_finite_guard=dict(type='NonFiniteGuardHook'),
     # counts the images CheckedLoadImageFromFile(skip_unreadable=True) skipped
     skipped_images=dict(type='SkippedImagesHook'),
-    torch_rng_state=dict(type='TorchRNGStateHook'))
+    torch_rng_state=dict(type='TorchRNGStateHook'),
+    # SIGTERM / SIGUSR1 (Slurm's warning before a kill): every rank saves the same
+    # iteration and exits with code 0; --resume continues exactly
+    preemption=dict(type='PreemptionHook'))

@@ -7,6 +7,10 @@
 The plugin is imported before the config is read, so a config may inherit the
 packaged ones with ``_base_ = 'mssl_plugin::...'`` (mmengine reads ``_base_`` before it
 applies ``custom_imports``).
+
+A process that torchrun restarted (``--max-restarts``, ``TORCHELASTIC_RESTART_COUNT > 0``)
+or that belongs to a requeued Slurm job (``SLURM_RESTART_COUNT > 0``) resumes from the work
+dir's last checkpoint by itself, as ``--resume`` would.
 """
 import argparse
 import os
@@ -54,6 +58,10 @@ def merge_args(cfg, args):
             raise ValueError(f'--amp needs an OptimWrapper, the config uses {optim_wrapper}')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    restarted = restarted_by_scheduler()
+    if args.resume is None and restarted:
+        print(f'{restarted}: resuming from the work dir\'s last checkpoint', flush=True)
+        args.resume = 'auto'
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
@@ -69,6 +77,16 @@ def merge_args(cfg, args):
         cfg.train_dataloader['pin_memory'] = False
     prepare_cpu_distributed(cfg)
     return cfg
+
+
+def restarted_by_scheduler():
+    """Why this process is a restart of an interrupted job (torchrun's ``--max-restarts``,
+    a requeued Slurm job), or ``None``: such a run resumes by itself."""
+    if int(os.environ.get('TORCHELASTIC_RESTART_COUNT', '0') or 0) > 0:
+        return f'torchrun restart {os.environ["TORCHELASTIC_RESTART_COUNT"]}'
+    if int(os.environ.get('SLURM_RESTART_COUNT', '0') or 0) > 0:
+        return f'Slurm requeue {os.environ["SLURM_RESTART_COUNT"]}'
+    return None
 
 
 def check_data_root(cfg):

@@ -50,11 +50,12 @@ train_pipeline = [
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
 # Exact resume for detection fine-tuning too (docs/architecture.md, "Detection"): the
-# plugin's loop (it wraps mmdet's AspectRatioBatchSampler), atomic checkpoints and every
-# rank's generators (RPN / RoI sampling draws from torch's). mmdet's registry does not
+# plugin's loop (it wraps mmdet's AspectRatioBatchSampler), atomic checkpoints, every
+# rank's generators (RPN / RoI sampling draws from torch's) and the save on SIGTERM / SIGUSR1. mmdet's registry does not
 # search mmpretrain's, where the plugin registers: the names carry the scope.
 default_hooks = dict(
     checkpoint=dict(type='mmpretrain.AtomicCheckpointHook', interval=1),
-    torch_rng_state=dict(type='mmpretrain.TorchRNGStateHook'))
+    torch_rng_state=dict(type='mmpretrain.TorchRNGStateHook'),
+    preemption=dict(type='mmpretrain.PreemptionHook'))
 train_cfg = dict(type='mmpretrain.ResumableEpochBasedTrainLoop', max_epochs=12,
                  val_interval=1)
