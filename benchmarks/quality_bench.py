@@ -49,7 +49,8 @@ import warnings
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-from study_methods import GRID_SIZE, MAE_BASE, METHODS, SIAMESE_BASE  # noqa: E402,F401
+from study_methods import (GRID_SIZE, LOSS, MAE_BASE, METHODS, REG,  # noqa: E402,F401
+                           SIAMESE_BASE)
 
 SEEDS = (0, 1, 2)
 HELDOUT = (50000, 52000)

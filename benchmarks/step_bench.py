@@ -8,6 +8,10 @@ same backbone, necks and data (already in memory); a step is mmengine's
 the EMA update inside the forward of MatrixSSL/BYOL) with a real ``OptimWrapper``.
 Models are timed in interleaved rounds so machine drift hits all of them alike;
 the median step time and the ratio to the baseline of the same run are printed.
+
+Last, the per-iteration cost of ``PreemptionHook``'s check (one all-reduce of one
+number across the ranks), timed in a 2-process gloo group (``--ranks``) and given as a
+share of the Matrix-SSL step measured above.
 """
 import argparse
 import copy
@@ -80,6 +84,42 @@ def synchronize(device):
         torch.cuda.synchronize()
 
 
+def _time_preemption_check(rank, world_size, port, calls, out):
+    import torch.distributed as dist
+
+    from mssl_plugin.engine import PreemptionHook
+    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
+                            world_size=world_size)
+    torch.set_num_threads(1)
+    hook = PreemptionHook()
+    times = []
+    for _ in range(calls):
+        dist.barrier()
+        start = time.perf_counter()
+        hook._stop_requested()
+        times.append(time.perf_counter() - start)
+    if rank == 0:
+        torch.save(torch.tensor(times[calls // 10:]), out)
+    dist.destroy_process_group()
+
+
+def bench_preemption_check(step_seconds, ranks=2, calls=2000):
+    import os
+    import socket
+    import tempfile
+
+    import torch.multiprocessing as mp
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    out = os.path.join(tempfile.mkdtemp(), 'times.pt')
+    mp.spawn(_time_preemption_check, args=(ranks, port, calls, out), nprocs=ranks)
+    median = float(torch.load(out).median())
+    print(f'\nPreemptionHook check ({ranks} gloo processes, median of {calls} calls): '
+          f'{1e6 * median:.0f} us per iteration = {100 * median / step_seconds:.2f} % of '
+          f'the Matrix-SSL step above ({1e3 * step_seconds:.0f} ms)')
+
+
 def bench(group, variants, optim_cfg, data, steps, rounds, device='cpu'):
     built = {name: build(cfg, optim_cfg, device) for name, cfg in variants.items()}
     for model, optim in built.values():  # warm-up
@@ -101,6 +141,7 @@ def bench(group, variants, optim_cfg, data, steps, rounds, device='cpu'):
         median = statistics.median(values)
         print(f'{name:<24}{1e3 * median:>18.1f}{1e3 * min(values):>10.1f}'
               f'{100 * (median / baseline - 1):>+12.1f}%')
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def main():
@@ -110,6 +151,8 @@ def main():
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu',
                         help='cuda: models on the GPU (SyncBN needs a process group: BN here)')
+    parser.add_argument('--ranks', type=int, default=2,
+                        help='processes for the PreemptionHook check (0: skip it)')
     args = parser.parse_args()
     init_default_scope('mmpretrain')
     import logging
@@ -122,11 +165,14 @@ def main():
     print(f'torch {torch.__version__}, {platform.machine()}, {args.device} ({where}), '
           f'batch {args.batch}, {args.steps} steps x {args.rounds} interleaved rounds')
     ssl_cfg = Config.fromfile(MATRIX_SSL)
-    bench('ResNet-18, 32 px, two views', siamese_variants(ssl_cfg.model), ssl_cfg.optim_wrapper,
-          batch(2, 32, args.batch), args.steps, args.rounds, args.device)
+    siamese = bench('ResNet-18, 32 px, two views', siamese_variants(ssl_cfg.model),
+                    ssl_cfg.optim_wrapper, batch(2, 32, args.batch), args.steps, args.rounds,
+                    args.device)
     mae_cfg = Config.fromfile(MMAE)
     bench('ViT 4x128 patch 4, 32 px', mae_variants(mae_cfg.model), mae_cfg.optim_wrapper,
           batch(1, 32, args.batch), args.steps, args.rounds, args.device)
+    if args.ranks > 1:
+        bench_preemption_check(siamese['MatrixSSL'], ranks=args.ranks)
 
 
 if __name__ == '__main__':

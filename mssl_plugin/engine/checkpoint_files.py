@@ -22,7 +22,6 @@ from typing import Optional
 import torch
 
 
-
 class CheckpointFileError(ValueError):
     """A checkpoint file that cannot be used; the message says why and what to do."""
 

@@ -126,7 +126,7 @@ class LogTraces:
         bound = shift + float((self.grams.trace_cov(a) * self.grams.trace_cov(b)).detach().sqrt())
         if bound < 1:
             return
-        # CentredGrams caches the pair with its graph for the loss; the check reads a detached view
+        # CentredGrams caches the pair with its graph for the loss: the check reads it detached
         core = self.grams.pair(a, b).detach()
         eye = torch.eye(core.shape[0], dtype=core.dtype, device=core.device)
         with torch.no_grad():
@@ -154,9 +154,8 @@ class LogTraces:
             self._raise_if_divergent(largest, term)
 
     def _raise_if_divergent(self, radius, term):
-        if radius >= 1:
-            raise ValueError(
-                f'{term}: the order-{self.order} Taylor series of log(C + mu*I) diverges, '
-                f'spectral radius of C + (mu-1)*I is {radius:.4f} (must be at most 1, with no '
-                f'eigenvalue at -1) with mu={self.mu}. With L2-normalised rows 0 < mu < 2 keeps it below 1 unless '
-                f'the features have collapsed; use log_method="eigh" for the exact log')
+        raise ValueError(
+            f'{term}: the order-{self.order} Taylor series of log(C + mu*I) diverges, '
+            f'spectral radius of C + (mu-1)*I is {radius:.4f} (must be at most 1, with no '
+            f'eigenvalue at -1) with mu={self.mu}. With L2-normalised rows 0 < mu <= 1 '
+            f'always converges; use log_method="eigh" for the exact log')

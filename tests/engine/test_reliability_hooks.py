@@ -41,7 +41,12 @@ def test_rng_state_round_trip_only_when_resuming():
     expected = torch.rand(3)
     torch.manual_seed(0)
     hook.after_load_checkpoint(FakeRunner(resume=False), checkpoint)  # load_from: fresh seed
+    hook.before_train(FakeRunner(resume=False))
     assert not torch.equal(torch.rand(3), expected)
-    torch.manual_seed(0)
+    # resuming: restored in before_train, after mmengine's resume re-seeded the process
     hook.after_load_checkpoint(FakeRunner(resume=True), checkpoint)
+    torch.manual_seed(0)  # what mmengine's late set_randomness(resumed seed) does
+    hook.before_train(FakeRunner(resume=True))
     assert torch.equal(torch.rand(3), expected)
+    hook.before_train(FakeRunner(resume=True))  # once only: a second call changes nothing
+    assert not torch.equal(torch.rand(3), expected)

@@ -1,4 +1,5 @@
-"""Every transfer (linear, fine-tuning, detection) config under ``configs/`` trains, started as its users start it.
+"""Every transfer (linear, fine-tuning, detection) config under ``configs/`` trains, started
+as its users start it.
 
 Each config is discovered (a new one is covered on arrival), trained for one iteration on
 generated data in its own layout by :class:`tests.shipped_configs.runs.ShippedRuns`, and
@@ -7,8 +8,6 @@ backbone from the shipped pretraining config of the same architecture: extracted
 plugin's converter for ResNets, the M-MAE checkpoint itself for ViTs. The configs are split over
 two test files so that pytest-xdist runs the two halves side by side.
 """
-import os
-
 import pytest
 
 from tests.shipped_configs.runs import shipped_configs

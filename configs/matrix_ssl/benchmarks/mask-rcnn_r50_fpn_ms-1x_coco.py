@@ -29,7 +29,8 @@ train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
 # Exact resume for detection fine-tuning too (docs/architecture.md, "Detection"): the
 # plugin's loop (it wraps mmdet's AspectRatioBatchSampler), atomic checkpoints, every
-# rank's generators (RPN / RoI sampling draws from torch's) and the save on SIGTERM / SIGUSR1. mmdet's registry does not
+# rank's generators (RPN / RoI sampling draws from torch's) and the save on SIGTERM /
+# SIGUSR1. mmdet's registry does not
 # search mmpretrain's, where the plugin registers: the names carry the scope.
 default_hooks = dict(
     checkpoint=dict(type='mmpretrain.AtomicCheckpointHook', interval=1),
