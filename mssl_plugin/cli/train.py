@@ -110,6 +110,16 @@ def main(argv=None):
     with one_line_errors(args.verbose):
         runner = Runner.from_cfg(cfg)
         runner.train()
+    close_process_group()
+
+
+def close_process_group():
+    """Leave the process group together: a rank that exits with gloo's threads still up
+    can abort at interpreter exit ("terminate called without an active exception")."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 if __name__ == '__main__':

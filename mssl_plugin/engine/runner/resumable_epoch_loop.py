@@ -99,14 +99,17 @@ class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
         return super().run()
 
     def _adopt_seed(self, seed: int) -> None:
+        # only the wrappers _seeded installed: a dataloader given as an object keeps its own
         dataset = getattr(self.dataloader, 'dataset', None)
-        if hasattr(dataset, 'seed'):
+        if _is(dataset, 'PerSampleSeededDataset'):
             dataset.seed = seed
+        sampler = getattr(self.dataloader, 'sampler', None)
+        if _is(sampler, 'EpochSeededSampler'):
+            sampler.seed = seed
         batch_sampler = getattr(self.dataloader, 'batch_sampler', None)
-        for sampler in (getattr(self.dataloader, 'sampler', None),
-                        getattr(batch_sampler, 'sampler', None)):
-            if sampler is not None and hasattr(sampler, 'seed'):
-                sampler.seed = seed
+        if _is(batch_sampler, 'EpochSeededBatchSampler') and \
+                hasattr(batch_sampler.sampler, 'seed'):
+            batch_sampler.sampler.seed = seed
 
     def _batches_done_in_epoch(self) -> int:
         # the message hub is saved in every checkpoint and restored on resume: a resumed
