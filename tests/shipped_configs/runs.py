@@ -240,6 +240,13 @@ class ShippedRuns:
             runpy.run_path(mmdet_train, run_name='__main__')
 
 
+def assert_trains_one_iteration(runs: 'ShippedRuns', config: str) -> None:
+    """``config`` trained (once per process) and its checkpoint recorded one iteration."""
+    run = runs.train(config)
+    assert run['checkpoint'] is not None, f'{config}: no checkpoint in {run["work_dir"]}'
+    assert run['iterations'] == 1, run
+
+
 def last_checkpoint(work_dir: str) -> Optional[str]:
     pointer = osp.join(work_dir, 'last_checkpoint')
     if not osp.isfile(pointer):

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from tests.shipped_configs.runs import shipped_configs
+from tests.shipped_configs.runs import assert_trains_one_iteration, shipped_configs
 
 CONFIGS = [c for c in shipped_configs() if '/benchmarks/' not in c]
 
@@ -25,6 +25,4 @@ def test_every_config_folder_is_discovered():
 @pytest.mark.slow
 @pytest.mark.parametrize('config', CONFIGS)
 def test_pretraining_config_trains_one_iteration(config, shipped_runs):
-    run = shipped_runs.train(config)
-    assert run['checkpoint'] is not None, f'{config}: no checkpoint in {run["work_dir"]}'
-    assert run['iterations'] == 1, run
+    assert_trains_one_iteration(shipped_runs, config)

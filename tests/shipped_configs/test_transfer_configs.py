@@ -10,7 +10,7 @@ two test files so that pytest-xdist runs the two halves side by side.
 """
 import pytest
 
-from tests.shipped_configs.runs import shipped_configs
+from tests.shipped_configs.runs import assert_trains_one_iteration, shipped_configs
 
 CONFIGS = [c for c in shipped_configs() if '/benchmarks/' in c]
 
@@ -18,6 +18,4 @@ CONFIGS = [c for c in shipped_configs() if '/benchmarks/' in c]
 @pytest.mark.slow
 @pytest.mark.parametrize('config', CONFIGS)
 def test_transfer_config_trains_one_iteration(config, shipped_runs):
-    run = shipped_runs.train(config)
-    assert run['checkpoint'] is not None, f'{config}: no checkpoint in {run["work_dir"]}'
-    assert run['iterations'] == 1, run
+    assert_trains_one_iteration(shipped_runs, config)

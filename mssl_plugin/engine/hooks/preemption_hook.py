@@ -122,7 +122,7 @@ class PreemptionHook(Hook):
         if hook is None:
             raise RuntimeError('PreemptionHook needs a checkpoint hook in default_hooks')
         last = getattr(hook, 'last_ckpt', None)
-        if last and _saved_iteration(runner, last) == iteration:
+        if last and _saved_iteration(last) == iteration:
             return last  # the periodic checkpoint of this very iteration
         filename = f'iter_{iteration}.pth'
         meta = dict(epoch=runner.epoch, iter=iteration)
@@ -158,8 +158,8 @@ class PreemptionHook(Hook):
         return True
 
 
-def _saved_iteration(runner, path: str) -> Optional[int]:
-    """The iteration the message hub recorded for the checkpoint hook's last save."""
+def _saved_iteration(path: str) -> Optional[int]:
+    """The iteration in an ``iter_<k>.pth`` name, ``None`` for any other name."""
     name = osp.basename(str(path))
     if name.startswith('iter_'):
         try:
