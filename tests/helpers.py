@@ -9,6 +9,8 @@ from mmengine.config import Config
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEMO_CONFIG = os.path.join(REPO, 'configs/matrix_ssl/matrix-ssl_resnet18_1xb64-coslr-10e_digits.py')
+# the demo config at width 8: for the end-to-end tests of a path (resume, launchers, ...)
+TINY_CONFIG = os.path.join(REPO, 'tests/configs/matrix-ssl_resnet18-w8_1xb64-coslr-10e_digits.py')
 
 
 def cpu_norms(cfg):

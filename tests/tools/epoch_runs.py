@@ -12,7 +12,8 @@ MMAE_CONFIG = os.path.join(REPO, 'configs/m_mae/m-mae_vit-tiny-p4_1xb64-coslr-10
 IMAGES, BATCH, EPOCHS = 96, 16, 2
 ITERS_PER_EPOCH = IMAGES // BATCH
 MAX_ITERS = EPOCHS * ITERS_PER_EPOCH
-ENV = dict(os.environ, OMP_NUM_THREADS='2')
+# the thread count tests/conftest.py gives each pytest worker (all cores in one process)
+ENV = dict(os.environ)
 
 
 def epoch_run_config(tmp_path, base, data_root, by_epoch=False, max_keep_ckpts=1,

@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from tests.helpers import DEMO_CONFIG, REPO, make_demo_data
+from tests.helpers import TINY_CONFIG, REPO, make_demo_data
 
 pytestmark = pytest.mark.slow
-ENV = dict(os.environ, OMP_NUM_THREADS='2')
+ENV = dict(os.environ)
 
 
 @pytest.fixture(scope='module')
@@ -37,7 +37,7 @@ def run(args):
 def test_check_dataset_lists_every_unreadable_image(damaged_digits, tmp_path):
     root, empty, truncated = damaged_digits
     out = tmp_path / 'bad.txt'
-    result = run(['tools/check_dataset.py', DEMO_CONFIG, '--splits', 'train', '--out',
+    result = run(['tools/check_dataset.py', TINY_CONFIG, '--splits', 'train', '--out',
                   str(out), '--cfg-options', f'train_dataloader.dataset.data_root={root}'])
     assert result.returncode == 1, result.stderr[-2000:]
     listed = out.read_text().splitlines()
@@ -49,13 +49,13 @@ def test_check_dataset_lists_every_unreadable_image(damaged_digits, tmp_path):
 
 def test_training_names_the_unreadable_file_or_skips_it_when_asked(damaged_digits, tmp_path):
     root, empty, truncated = damaged_digits
-    stopped = run(['tools/train.py', DEMO_CONFIG, '--work-dir', str(tmp_path / 'a'),
+    stopped = run(['tools/train.py', TINY_CONFIG, '--work-dir', str(tmp_path / 'a'),
                    *options(root)])
     assert stopped.returncode != 0
     assert 'UnreadableImageError' in stopped.stderr
     assert empty in stopped.stderr or truncated in stopped.stderr
 
-    skipped = run(['tools/train.py', DEMO_CONFIG, '--work-dir', str(tmp_path / 'b'),
+    skipped = run(['tools/train.py', TINY_CONFIG, '--work-dir', str(tmp_path / 'b'),
                    *options(root, 'train_dataloader.dataset.pipeline.0.skip_unreadable=True')])
     output = skipped.stdout + skipped.stderr
     assert skipped.returncode == 0, skipped.stderr[-3000:]

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import mssl_plugin  # noqa: F401
-from tests.helpers import DEMO_CONFIG, REPO, assert_same_training_state
+from tests.helpers import TINY_CONFIG, REPO, assert_same_training_state
 
 pytestmark = pytest.mark.slow
 MMAE_CONFIG = os.path.join(REPO, 'configs/m_mae/m-mae_vit-tiny-p4_1xb64-coslr-10e_digits.py')
@@ -55,9 +55,9 @@ def assert_same_state(a, b):
     return first
 
 
-@pytest.mark.parametrize('config', [DEMO_CONFIG, MMAE_CONFIG], ids=['matrix-ssl', 'm-mae'])
+@pytest.mark.parametrize('config', [TINY_CONFIG, MMAE_CONFIG], ids=['matrix-ssl', 'm-mae'])
 def test_sigkill_then_resume_equals_uninterrupted(config, demo_data, tmp_path):
-    env = dict(os.environ, OMP_NUM_THREADS='2')
+    env = dict(os.environ)
     config = short_run_config(tmp_path, config, demo_data)
     straight = subprocess.run(train_cmd(config, tmp_path / 'straight'), cwd=REPO,
                               env=env, capture_output=True, text=True, timeout=600)
@@ -92,7 +92,7 @@ def test_dead_rank_ends_the_job_quickly(demo_data, tmp_path):
         sock.bind(('127.0.0.1', 0))
         port = sock.getsockname()[1]
     env = dict(os.environ, PORT=str(port), OMP_NUM_THREADS='1')
-    config = short_run_config(tmp_path, DEMO_CONFIG, demo_data, max_iters=10_000,
+    config = short_run_config(tmp_path, TINY_CONFIG, demo_data, max_iters=10_000,
                               checkpoint_interval=5)
     cmd = ['bash', 'tools/dist_train.sh', config, '2', '--work-dir', str(tmp_path / 'w'),
            '--cfg-options', 'env_cfg.dist_cfg.timeout=30']
@@ -124,7 +124,7 @@ def test_dead_rank_ends_the_job_quickly(demo_data, tmp_path):
 
 def test_non_finite_weights_are_never_checkpointed(demo_data, tmp_path):
     # lr 1e20: the first step makes the weights huge/inf while the first loss was finite
-    config = short_run_config(tmp_path, DEMO_CONFIG, demo_data)
+    config = short_run_config(tmp_path, TINY_CONFIG, demo_data)
     result = subprocess.run(
         train_cmd(config, tmp_path / 'w', '--cfg-options', 'optim_wrapper.optimizer.lr=1e38'),
         cwd=REPO, capture_output=True, text=True, timeout=600)

@@ -19,7 +19,7 @@ import pytest
 import torch
 
 import mssl_plugin  # noqa: F401
-from tests.helpers import DEMO_CONFIG, REPO, assert_same_training_state
+from tests.helpers import TINY_CONFIG, REPO, assert_same_training_state
 from tests.tools.epoch_runs import (ENV, MAX_ITERS, MMAE_CONFIG, epoch_run_config,
                                     final_state, run_to_end)
 from tests.tools.test_exact_resume import checkpoint_iter, kill_when
@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_unseeded_run_killed_mid_epoch_resumes_with_its_recorded_seed(demo_data, tmp_path):
-    config = epoch_run_config(tmp_path, DEMO_CONFIG, demo_data, randomness='dict(seed=None)')
+    config = epoch_run_config(tmp_path, TINY_CONFIG, demo_data, randomness='dict(seed=None)')
     work_dir = tmp_path / 'killed'
     kill_when(config, work_dir, lambda p: checkpoint_iter(p) >= 3, resume=False)
     killed_at = checkpoint_iter(work_dir)

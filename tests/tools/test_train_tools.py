@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import mssl_plugin  # noqa: F401  (safe-loading allow-list for mmengine checkpoints)
-from tests.helpers import DEMO_CONFIG, run_tool
+from tests.helpers import TINY_CONFIG, run_tool
 
 pytestmark = pytest.mark.slow
 
@@ -32,13 +32,13 @@ def test_dist_train_two_processes_then_resume(demo_data, tmp_path):
     env = dict(PORT=str(free_port()), OMP_NUM_THREADS='1')
     # 2 processes x 32 images, 128 images: 2 iterations per epoch
     first = run_tool(['-c', 'import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))',
-                      'bash', 'tools/dist_train.sh', DEMO_CONFIG, '2', '--work-dir', str(work_dir)]
+                      'bash', 'tools/dist_train.sh', TINY_CONFIG, '2', '--work-dir', str(work_dir)]
                      + small_run_options(demo_data, 1, 128, 32), env=env)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     assert checkpoint_iter(work_dir / 'epoch_1.pth') == 2
     env['PORT'] = str(free_port())
     second = run_tool(['-c', 'import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:]))',
-                       'bash', 'tools/dist_train.sh', DEMO_CONFIG, '2', '--work-dir',
+                       'bash', 'tools/dist_train.sh', TINY_CONFIG, '2', '--work-dir',
                        str(work_dir), '--resume'] + small_run_options(demo_data, 2, 128, 32),
                       env=env)
     output = second.stdout + second.stderr
@@ -51,7 +51,7 @@ def test_dist_train_two_processes_then_resume(demo_data, tmp_path):
 
 def test_non_finite_loss_stops_training_with_iteration(demo_data, tmp_path):
     work_dir = tmp_path / 'nan'
-    result = run_tool(['tools/train.py', DEMO_CONFIG, '--work-dir', str(work_dir)]
+    result = run_tool(['tools/train.py', TINY_CONFIG, '--work-dir', str(work_dir)]
                       + small_run_options(demo_data, 1, 96, 32)
                       + ['optim_wrapper.optimizer.lr=1e30', 'param_scheduler=[]'])
     output = result.stdout + result.stderr
