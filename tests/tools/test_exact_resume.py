@@ -137,7 +137,7 @@ def test_resume_refuses_another_epoch_length_or_model(demo_data, tmp_path):
     truncated.write_bytes(open(checkpoint, 'rb').read()[:1000])
     for resume_from, options, expected in (
             (checkpoint, ['train_dataloader.batch_size=8'], 'iterations per epoch'),
-            (checkpoint, ['model.neck.hid_channels=64'], 'does not fit this model'),
+            (checkpoint, ['model.neck.hid_channels=48'], 'does not fit this model'),
             (str(weights_only), [], 'holds weights but no training state'),
             (str(truncated), [], 'is truncated or damaged')):
         result = subprocess.run(
