@@ -5,6 +5,7 @@ import sys
 
 from mmengine.config import DictAction
 
+from mssl_plugin.compat.mmengine_checkpoint_loader import VERBOSE_VARIABLE
 from mssl_plugin.engine.checkpoint_files import CheckpointFileError
 
 
@@ -19,6 +20,8 @@ def parse_common(parser, argv=None):
     parser.add_argument('--verbose', action='store_true',
                         help="mmengine's full log on screen and tracebacks of refused files")
     args = parser.parse_args(argv)
+    if args.verbose:  # read where mmengine's runner raises, e.g. the checkpoint loader
+        os.environ[VERBOSE_VARIABLE] = '1'
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args

@@ -57,7 +57,8 @@ def checkpoint_problem(path: str) -> Optional[str]:
                     'directory at its end): was the save interrupted? use the previous '
                     'checkpoint')
         if not any(name.endswith('data.pkl') for name in names):
-            return f'{path} is a zip archive but not a torch checkpoint (no data.pkl)'
+            return (f'{path} is a zip archive but not a torch checkpoint (no data.pkl); '
+                    'give a .pth file written by torch.save / mmengine')
         return None
     if head.startswith(_LEGACY_PREFIX):
         return None  # torch's legacy format: only loading tells whether it is complete
@@ -67,6 +68,11 @@ def checkpoint_problem(path: str) -> Optional[str]:
 
 def load_checkpoint_file(path: str, map_location='cpu'):
     """``torch.load(path, weights_only=True)`` with a one-line :class:`CheckpointFileError`.
+
+    Returns the checkpoint dict; a file that is not complete, not a torch file, holds
+    objects outside the safe-loading allow-list or holds something other than a dict
+    is refused. mmengine's runners read local files through this function too
+    (``compat/mmengine_checkpoint_loader.py``).
 
     Zip-format files are memory-mapped (fast for large files); legacy-format files
     are read normally (torch cannot memory-map them).
@@ -79,8 +85,8 @@ def load_checkpoint_file(path: str, map_location='cpu'):
     with open(path, 'rb') as f:
         zip_format = f.read(2) == b'PK'
     try:
-        return torch.load(path, map_location=map_location, weights_only=True,
-                          mmap=zip_format)
+        checkpoint = torch.load(path, map_location=map_location, weights_only=True,
+                                mmap=zip_format)
     except pickle.UnpicklingError as error:
         reason = str(error).split('\n')[0]
         if 'Weights only load failed' in reason or 'Unsupported global' in str(error):
@@ -98,6 +104,12 @@ def load_checkpoint_file(path: str, map_location='cpu'):
         raise CheckpointFileError(
             f'{path} is truncated or damaged ({reason[:160]}): was the save interrupted? '
             'use the previous checkpoint') from None
+    if not isinstance(checkpoint, dict):
+        raise CheckpointFileError(
+            f'{path} holds a {type(checkpoint).__name__}, not a checkpoint (a dict: '
+            "mmengine's with a state_dict, or a model's state_dict): give a file written "
+            'by mmengine or by torch.save(model.state_dict(), ...)')
+    return checkpoint
 
 
 def _unsupported_global(message: str) -> str:
