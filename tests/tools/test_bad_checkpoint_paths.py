@@ -22,7 +22,8 @@ from tests.helpers import REPO, TINY_CONFIG, make_demo_data, run_tool
 
 pytestmark = pytest.mark.slow
 LINEAR = os.path.join(REPO, 'configs/m_mae/benchmarks/vit-tiny-p4_1xb64-linear-coslr-10e_digits.py')
-DETECTION = os.path.join(REPO, 'configs/matrix_ssl/benchmarks/mask-rcnn_r18_fpn_1xb4-80i_demo-coco.py')
+DETECTION = os.path.join(REPO,
+                         'configs/matrix_ssl/benchmarks/mask-rcnn_r18_fpn_1xb4-80i_demo-coco.py')
 # what each kind of file is answered with (a part of the line)
 KINDS = {
     'truncated': 'is truncated or damaged',
