@@ -1,4 +1,4 @@
-"""Float64 references written straight from the formulas of docs/math.md.
+"""Float64 references written straight from the formulas of docs/advanced_guides/math.md.
 
 Deliberately naive: explicit m x m centring matrix, d x d Taylor powers,
 eigendecompositions. Never import the plugin's helpers here.

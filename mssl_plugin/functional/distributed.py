@@ -18,6 +18,8 @@ import torch.distributed as dist
 
 
 def is_distributed() -> bool:
+    """Whether a ``torch.distributed`` process group with more than one process is active
+    (the gather is the identity otherwise)."""
     return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
 
 

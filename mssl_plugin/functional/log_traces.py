@@ -77,7 +77,7 @@ class LogTraces:
         # below -mu (det < 0). The real part of the principal log is what the Taylor series
         # converges to wherever it converges (there every eigenvalue of C + mu I has a
         # positive real part and det > 0), so this is the Taylor objective's continuation,
-        # defined for every non-singular C + mu I (docs/math.md, "exact log").
+        # defined for every non-singular C + mu I (docs/advanced_guides/math.md, "exact log").
         # Sylvester: det(mu I_d + A^T B) = mu^d det(I_m + B A^T / mu)
         core = grams.pair(a, b)
         eye = torch.eye(core.shape[0], dtype=core.dtype, device=core.device)

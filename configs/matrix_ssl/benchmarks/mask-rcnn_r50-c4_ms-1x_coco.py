@@ -49,12 +49,13 @@ train_pipeline = [
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 
-# Exact resume for detection fine-tuning too (docs/architecture.md, "Detection"): the
-# plugin's loop (it wraps mmdet's AspectRatioBatchSampler), atomic checkpoints, every
-# rank's generators (RPN / RoI sampling draws from torch's) and the save on SIGTERM /
-# SIGUSR1. mmdet's registry does not search mmpretrain's, where the plugin registers: the
-# names carry the scope. (Kept here and in the other 1x config rather than in a shared
-# base: mmengine refuses a key that two sibling bases both define.)
+# Exact resume for detection fine-tuning too (docs/advanced_guides/architecture.md,
+# "Detection"): the plugin's loop (it wraps mmdet's AspectRatioBatchSampler), atomic
+# checkpoints, every rank's generators (RPN / RoI sampling draws from torch's) and the
+# save on SIGTERM / SIGUSR1. mmdet's registry does not search mmpretrain's, where the
+# plugin registers: the names carry the scope. (Kept here and in the other 1x config
+# rather than in a shared base: mmengine refuses a key that two sibling bases both
+# define.)
 default_hooks = dict(
     checkpoint=dict(type='mmpretrain.AtomicCheckpointHook', interval=1),
     torch_rng_state=dict(type='mmpretrain.TorchRNGStateHook'),

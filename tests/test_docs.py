@@ -1,0 +1,173 @@
+"""Docs that cannot rot: links resolve, named paths exist, named components and functions
+exist, the README's commands parse, the API reference matches the docstrings."""
+import functools
+import glob
+import itertools
+import os
+import re
+import shlex
+import subprocess
+import sys
+
+import pytest
+
+from tests.helpers import REPO
+
+PAGES = [os.path.join(REPO, 'README.md')] + sorted(
+    glob.glob(os.path.join(REPO, 'docs', '**', '*.md'), recursive=True))
+# where a named path may start: the repository root, and the folders whose files the pages
+# name relative to them (test files in the guarantees, modules in the architecture page)
+BASES = ['', 'tests', 'mssl_plugin', 'tools', 'configs']
+CHECKED_ROOTS = {name for base in BASES for name in os.listdir(os.path.join(REPO, base))
+                 if os.path.isdir(os.path.join(REPO, base, name))
+                 and not name.startswith(('_', '.'))} - {'data', 'work_dirs', 'build'}
+PATH_TOKEN = re.compile(r'(?<![\w/.:-])((?:[\w.-]+/)+[\w.{},-]*)')
+FILE_SUFFIXES = ('.py', '.sh', '.md', '.yml', '.png', '.json', '/')
+
+
+def page_id(path):
+    return os.path.relpath(path, REPO)
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def code_spans(text):
+    """Fenced blocks and inline code spans of a markdown text."""
+    fenced = re.findall(r'```[^\n]*\n(.*?)```', text, flags=re.S)
+    prose = re.sub(r'```[^\n]*\n.*?```', '', text, flags=re.S)
+    return fenced + re.findall(r'`([^`\n]+)`', prose)
+
+
+def expand_braces(token):
+    match = re.search(r'\{([^{}]*)\}', token)
+    if not match:
+        return [token]
+    head, tail = token[:match.start()], token[match.end():]
+    return list(itertools.chain.from_iterable(
+        expand_braces(head + part + tail) for part in match.group(1).split(',')))
+
+
+def named_paths(text):
+    """Repository paths that a page's code names (first folder in CHECKED_ROOTS)."""
+    found = set()
+    for span in code_spans(text):
+        for token in PATH_TOKEN.findall(span):
+            token = token.rstrip('.,:;')
+            if token.split('/')[0] not in CHECKED_ROOTS or '...' in token:
+                continue
+            if not token.endswith(FILE_SUFFIXES) and '{' not in token:
+                continue
+            found.update(expand_braces(token))
+    return sorted(found)
+
+
+def test_readme_is_short():
+    lines = read(PAGES[0]).count('\n')
+    assert lines <= 200, f'README.md has {lines} lines: move details to a page in docs/'
+
+
+@pytest.mark.parametrize('page', PAGES, ids=page_id)
+def test_relative_links_resolve(page):
+    broken = []
+    for target in re.findall(r'\]\(([^)\s]+)\)', read(page)):
+        if '://' in target or target.startswith(('#', 'mailto:')):
+            continue
+        path = os.path.normpath(os.path.join(os.path.dirname(page), target.split('#')[0]))
+        if not os.path.exists(path):
+            broken.append(target)
+    assert not broken, f'{page_id(page)}: links to nothing: {broken}'
+
+
+@pytest.mark.parametrize('page', PAGES, ids=page_id)
+def test_named_paths_exist(page):
+    missing = [path for path in named_paths(read(page))
+               if not any(os.path.exists(os.path.join(REPO, base, path)) for base in BASES)]
+    assert not missing, f'{page_id(page)} names paths that do not exist: {missing}'
+
+
+@functools.lru_cache(maxsize=1)
+def registered_names():
+    """Every name in mmengine's, mmpretrain's and mmdet's registries (the plugin's too)."""
+    import mmdet.registry
+    import mmengine.registry
+    import mmpretrain.registry
+
+    import mmdet.utils
+    import mmpretrain.utils
+
+    import mssl_plugin  # noqa: F401
+    mmpretrain.utils.register_all_modules(init_default_scope=False)
+    mmdet.utils.register_all_modules(init_default_scope=False)
+    names = set()
+    for module in (mmengine.registry, mmpretrain.registry, mmdet.registry):
+        for attribute in dir(module):
+            registry = getattr(module, attribute)
+            if hasattr(registry, '_module_dict'):
+                names.update(registry._module_dict)
+    return names
+
+
+@pytest.mark.parametrize('page', PAGES, ids=page_id)
+def test_named_components_and_functions_exist(page):
+    import mssl_plugin.functional as functional
+    text = read(page)
+    unknown = [name for name in re.findall(r'(?<![\w.])functional\.(\w+)', text)
+               if not hasattr(functional, name)]
+    assert not unknown, f'{page_id(page)}: mssl_plugin.functional has no {unknown}'
+    types = {name.split('.')[-1] for span in code_spans(text)
+             for name in re.findall(r"type=['\"]([\w.]+)['\"]", span)}
+    unregistered = sorted(types - registered_names())
+    assert not unregistered, f'{page_id(page)}: no registry knows {unregistered}'
+
+
+def test_readme_component_table_lists_every_registered_class():
+    sys.path.insert(0, os.path.join(REPO, 'tools', 'docs'))
+    from make_api_reference import registered_classes
+    table = read(PAGES[0]).split('## Components', 1)[1].split('\n## ', 1)[0]
+    listed = {name for row in table.splitlines() if row.startswith('| ')
+              for name in re.findall(r'`(\w+)`', row.split('|')[2])}
+    plugin = {name for _, name, cls in registered_classes()
+              if not (cls.__doc__ or '').startswith('Deprecated')}
+    assert listed - plugin == set(), f'listed but not registered: {listed - plugin}'
+    assert plugin - listed == set(), f'registered but missing in README: {plugin - listed}'
+
+
+def readme_commands():
+    """``(program, line)`` of every command line in the README's bash blocks."""
+    commands = []
+    for block in re.findall(r'```bash\n(.*?)```', read(PAGES[0]), flags=re.S):
+        for line in block.replace('\\\n', ' ').splitlines():
+            line = line.split('#')[0].strip()
+            if not line:
+                continue
+            words = [w for w in shlex.split(line) if not re.match(r'^[A-Z_]+=', w)]
+            commands.append((words, line))
+    return commands
+
+
+def test_readme_commands_parse():
+    makefile = read(os.path.join(REPO, 'Makefile'))
+    for words, line in readme_commands():
+        program = words[0]
+        if program == 'make':
+            assert re.search(rf'^{re.escape(words[1])}:', makefile, flags=re.M), line
+        elif program.endswith('.sh'):
+            assert os.path.isfile(os.path.join(REPO, program)), line
+            check = subprocess.run(['bash', '-n', program], cwd=REPO, capture_output=True,
+                                   text=True)
+            assert check.returncode == 0, (line, check.stderr)
+        elif program == 'python':
+            result = subprocess.run([sys.executable, words[1], '--help'], cwd=REPO,
+                                    capture_output=True, text=True, timeout=300)
+            assert result.returncode == 0 and 'usage' in result.stdout, (line, result.stderr)
+        else:
+            pytest.fail(f'README command with an unknown program: {line}')
+
+
+def test_api_reference_matches_the_docstrings():
+    result = subprocess.run([sys.executable, 'tools/docs/make_api_reference.py', '--check'],
+                            cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr + result.stdout
