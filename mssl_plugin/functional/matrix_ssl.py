@@ -240,7 +240,9 @@ def matrix_ssl_terms(z1: torch.Tensor, z2: torch.Tensor, p1: torch.Tensor, p2: t
 
 def matrix_ssl_loss(z1: torch.Tensor, z2: torch.Tensor, p1: torch.Tensor, p2: torch.Tensor,
                     gamma: float = 1.0, **settings) -> torch.Tensor:
-    r"""The Matrix-SSL loss :math:`\mathcal U + \gamma \mathcal A` (docs/advanced_guides/math.md section 3).
+    r"""The Matrix-SSL loss :math:`\mathcal U + \gamma \mathcal A`.
+
+    The formulas: docs/advanced_guides/math.md section 3.
 
     A view of :func:`matrix_ssl_terms` (same arguments, ``settings``) with the
     alignment weight :math:`\gamma \ge 0` (default 1, the reference script).
