@@ -121,7 +121,8 @@ def test_test_tool_answers_in_one_line(bad, data, tmp_path, kind):
 
 
 def test_verbose_shows_the_traceback(bad, data, tmp_path, monkeypatch):
-    monkeypatch.delenv('MSSL_PLUGIN_VERBOSE', raising=False)
+    # --verbose exports MSSL_PLUGIN_VERBOSE=1 (for the runner's code paths); restored after
+    monkeypatch.setenv('MSSL_PLUGIN_VERBOSE', '')
     path = bad[0]['code-running']
     with pytest.raises(CheckpointFileError, match='safe loading refuses'):
         train_cli.main(train_argv(tmp_path, data, f'load_from={path}') + ['--verbose'])
