@@ -2,7 +2,7 @@
 PYTHON := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: install data demo demo-full test test-quick bench clean-demo
+.PHONY: install data demo demo-full test test-quick bench clean-demo gpu-bundle
 
 install:
 	bash tools/install_env.sh
@@ -34,3 +34,8 @@ test-quick: install
 
 bench: install
 	$(PYTHON) benchmarks/loss_bench.py
+
+# what the offline GPU machine of the `device` tool lacks (CPython 3.12 wheels, mmcv's
+# source) into .gpu_bundle/, checked offline: carry it to run tools/gpu_check.sh there
+gpu-bundle: install
+	$(PYTHON) tools/gpu/make_bundle.py

@@ -1,6 +1,7 @@
 """Full training-step time of MatrixSSL vs mmpretrain's BYOL / SimSiam, and MMAE vs MAE.
 
     .venv/bin/python benchmarks/step_bench.py [--batch 32] [--steps 10] [--rounds 5]
+    python benchmarks/step_bench.py --imagenet --amp bf16 --batch 128   (the GPU check)
 
 Every model is built through the registry from the plugin's CPU configs, with the
 same backbone, necks and data (already in memory); a step is mmengine's
@@ -8,6 +9,10 @@ same backbone, necks and data (already in memory); a step is mmengine's
 the EMA update inside the forward of MatrixSSL/BYOL) with a real ``OptimWrapper``.
 Models are timed in interleaved rounds so machine drift hits all of them alike;
 the median step time and the ratio to the baseline of the same run are printed.
+
+``--imagenet`` times the published models instead (ResNet-50 and ViT-B/16 at 224 px,
+SyncBN as BN: one process), ``--amp bf16|fp16`` under mmengine's ``AmpOptimWrapper``;
+images per second and, on CUDA, each model's peak memory are printed too.
 
 Last, the per-iteration cost of ``PreemptionHook``'s check (one all-reduce of one
 number across the ranks), timed in a 2-process gloo group (``--ranks``) and given as a
@@ -34,6 +39,38 @@ from mmpretrain.structures import DataSample  # noqa: E402
 
 MATRIX_SSL = 'configs/matrix_ssl/matrix-ssl_resnet18_1xb64-coslr-10e_digits.py'
 MMAE = 'configs/m_mae/m-mae_vit-tiny-p4_1xb64-coslr-10e_digits.py'
+MATRIX_SSL_IMAGENET = 'configs/matrix_ssl/matrix-ssl_resnet50_8xb128-coslr-100e_in1k.py'
+MMAE_IMAGENET = 'configs/m_mae/m-mae_vit-base-p16_8xb128-amp-coslr-200e_in1k.py'
+
+
+def without_sync_bn(node):
+    """SyncBN needs a process group: BN (BN1d in necks and predictors) for one process."""
+    if isinstance(node, dict):
+        is_neck = str(node.get('type', '')).endswith('Neck')
+        for key, value in node.items():
+            if key == 'norm_cfg' and isinstance(value, dict) and value.get('type') == 'SyncBN':
+                value['type'] = 'BN1d' if is_neck else 'BN'
+            else:
+                without_sync_bn(value)
+    elif isinstance(node, (list, tuple)):
+        for value in node:
+            without_sync_bn(value)
+    return node
+
+
+def amp_optim(optim_cfg, dtype):
+    """``optim_cfg`` under mmengine's AmpOptimWrapper in ``dtype``, or float32 (None)."""
+    cfg = copy.deepcopy(optim_cfg)
+    cfg.pop('loss_scale', None)
+    cfg.pop('dtype', None)
+    if dtype is None:
+        cfg['type'] = 'OptimWrapper'
+        return cfg
+    cfg['type'] = 'AmpOptimWrapper'
+    cfg['dtype'] = {'bf16': 'bfloat16', 'fp16': 'float16'}[dtype]
+    if dtype == 'fp16':
+        cfg['loss_scale'] = 'dynamic'
+    return cfg
 
 
 def siamese_variants(cfg):
@@ -122,9 +159,14 @@ def bench_preemption_check(step_seconds, ranks=2, calls=2000):
 
 def bench(group, variants, optim_cfg, data, steps, rounds, device='cpu'):
     built = {name: build(cfg, optim_cfg, device) for name, cfg in variants.items()}
-    for model, optim in built.values():  # warm-up
+    memory = {}
+    for name, (model, optim) in built.items():  # warm-up, and each model's peak memory
+        if device == 'cuda':
+            torch.cuda.reset_peak_memory_stats()
         for _ in range(2):
             model.train_step(data, optim)
+        if device == 'cuda':
+            memory[name] = torch.cuda.max_memory_allocated() / 2**30
     times = {name: [] for name in built}
     for _ in range(rounds):
         for name, (model, optim) in built.items():
@@ -135,12 +177,15 @@ def bench(group, variants, optim_cfg, data, steps, rounds, device='cpu'):
             synchronize(device)
             times[name].append((time.perf_counter() - start) / steps)
     baseline = statistics.median(next(iter(times.values())))
+    images = len(data['data_samples'])
     print(f'\n{group}')
-    print(f'{"model":<24}{"median step (ms)":>18}{"min (ms)":>10}{"vs baseline":>13}')
+    print(f'{"model":<24}{"median step (ms)":>18}{"min (ms)":>10}{"vs baseline":>13}'
+          f'{"images/s":>10}' + (f'{"peak GiB":>10}' if memory else ''))
     for name, values in times.items():
         median = statistics.median(values)
         print(f'{name:<24}{1e3 * median:>18.1f}{1e3 * min(values):>10.1f}'
-              f'{100 * (median / baseline - 1):>+12.1f}%')
+              f'{100 * (median / baseline - 1):>+12.1f}%{images / median:>10.1f}'
+              + (f'{memory[name]:>10.2f}' if memory else ''))
     return {name: statistics.median(values) for name, values in times.items()}
 
 
@@ -151,6 +196,10 @@ def main():
     parser.add_argument('--rounds', type=int, default=5)
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu',
                         help='cuda: models on the GPU (SyncBN needs a process group: BN here)')
+    parser.add_argument('--imagenet', action='store_true',
+                        help='the published ResNet-50 / ViT-B/16 models at 224 px')
+    parser.add_argument('--amp', choices=['bf16', 'fp16'],
+                        help="mmengine's AmpOptimWrapper in this dtype")
     parser.add_argument('--ranks', type=int, default=2,
                         help='processes for the PreemptionHook check (0: skip it)')
     args = parser.parse_args()
@@ -164,13 +213,19 @@ def main():
         f'{torch.get_num_threads()} threads'
     print(f'torch {torch.__version__}, {platform.machine()}, {args.device} ({where}), '
           f'batch {args.batch}, {args.steps} steps x {args.rounds} interleaved rounds')
-    ssl_cfg = Config.fromfile(MATRIX_SSL)
-    siamese = bench('ResNet-18, 32 px, two views', siamese_variants(ssl_cfg.model),
-                    ssl_cfg.optim_wrapper, batch(2, 32, args.batch), args.steps, args.rounds,
-                    args.device)
-    mae_cfg = Config.fromfile(MMAE)
-    bench('ViT 4x128 patch 4, 32 px', mae_variants(mae_cfg.model), mae_cfg.optim_wrapper,
-          batch(1, 32, args.batch), args.steps, args.rounds, args.device)
+    size = 224 if args.imagenet else 32
+    ssl_cfg = Config.fromfile(MATRIX_SSL_IMAGENET if args.imagenet else MATRIX_SSL)
+    ssl_name = 'ResNet-50' if args.imagenet else 'ResNet-18'
+    siamese = bench(f'{ssl_name}, {size} px, two views, {args.amp or "float32"}',
+                    siamese_variants(without_sync_bn(ssl_cfg.model)),
+                    amp_optim(ssl_cfg.optim_wrapper, args.amp), batch(2, size, args.batch),
+                    args.steps, args.rounds, args.device)
+    mae_cfg = Config.fromfile(MMAE_IMAGENET if args.imagenet else MMAE)
+    mae_name = 'ViT-B/16' if args.imagenet else 'ViT 4x128 patch 4'
+    bench(f'{mae_name}, {size} px, {args.amp or "float32"}',
+          mae_variants(without_sync_bn(mae_cfg.model)),
+          amp_optim(mae_cfg.optim_wrapper, args.amp), batch(1, size, args.batch), args.steps,
+          args.rounds, args.device)
     if args.ranks > 1:
         bench_preemption_check(siamese['MatrixSSL'], ranks=args.ranks)
 
