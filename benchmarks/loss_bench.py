@@ -164,6 +164,8 @@ def main():
     parser.add_argument('--grid', action='store_true', help='m in {64,256,1024} x d in '
                         '{256,2048,8192}')
     parser.add_argument('--baseline-max-d', type=int, default=2048)
+    parser.add_argument('--no-memory', action='store_true',
+                        help='skip the peak-memory columns (each is a fresh process)')
     parser.add_argument('--term-split', action='store_true',
                         help='time MatrixSSLLoss against MatrixUniformityLoss + '
                         'MatrixAlignmentLoss instead of against the published formula')
@@ -193,10 +195,12 @@ def main():
         for name, baseline, ours, inputs in cases:
             time_fn(ours, inputs, 1, args.device)  # warm-up
             ours_s, ours_v = time_fn(ours, inputs, args.repeats, args.device)
-            ours_mib = peak_extra_mib(name, 'plugin', m, d)
+            memory = (lambda which: float('nan')) if args.no_memory else \
+                (lambda which: peak_extra_mib(name, which, m, d))
+            ours_mib = memory('plugin')
             if d <= args.baseline_max_d:
                 base_s, base_v = time_fn(baseline, inputs, args.baseline_repeats, args.device)
-                base_mib = peak_extra_mib(name, 'baseline', m, d)
+                base_mib = memory('baseline')
                 rel = abs(base_v - ours_v) / max(abs(base_v), 1e-12)
                 compare = (f'{base_s:>12.3f}{ours_s:>10.4f}{base_s / ours_s:>9.1f}x{rel:>11.1e}'
                            f'{base_mib:>10.0f}{ours_mib:>10.0f}')

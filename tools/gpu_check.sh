@@ -111,7 +111,7 @@ if [ "$DRY" = 0 ]; then
 else
   export PYTHONPATH="$REPO"
   AMP=(--toy --batch 8 --steps 1)
-  LOSS=(--device cpu --sizes 64x128 --repeats 1)
+  LOSS=(--device cpu --sizes 64x128 --repeats 1 --no-memory)
   STEP=(--batch 4 --steps 1 --rounds 1 --ranks 0 --device cpu)
 fi
 

@@ -16,7 +16,6 @@ installed with ``--no-deps``. Exit code 1 lists what is missing and who needs it
 import configparser
 import os
 import os.path as osp
-import re
 import sys
 import tarfile
 import zipfile
