@@ -8,6 +8,8 @@ import datetime
 import torch
 import torch.distributed as dist
 
+from .torch_elastic_restart_store import init_attempt_process_group
+
 
 def prepare_cpu_distributed(cfg) -> None:
     """Make ``cfg`` runnable with a distributed launcher when no GPU is visible.
@@ -16,6 +18,7 @@ def prepare_cpu_distributed(cfg) -> None:
     process group here: mmengine 0.10.7's ``init_dist`` calls ``torch.cuda.set_device``
     unconditionally, which raises without a GPU. The Runner then finds the group
     initialised and skips its own ``init_dist``. A no-op with CUDA or without a launcher.
+    A torchrun restart joins under its own store prefix (``torch_elastic_restart_store``).
     """
     launcher = cfg.get('launcher', 'none')
     if launcher == 'none' or torch.cuda.is_available():
@@ -27,5 +30,5 @@ def prepare_cpu_distributed(cfg) -> None:
                                      broadcast_buffers=False)
     if launcher == 'pytorch' and not dist.is_initialized():
         timeout = dist_cfg.get('timeout')
-        kwargs = {} if timeout is None else dict(timeout=datetime.timedelta(seconds=timeout))
-        dist.init_process_group(backend='gloo', **kwargs)
+        init_attempt_process_group(
+            'gloo', None if timeout is None else datetime.timedelta(seconds=timeout))
