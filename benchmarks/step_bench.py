@@ -30,6 +30,7 @@ warnings.filterwarnings('ignore')
 import torch  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.logging import MessageHub  # noqa: E402
+from mmengine.model import revert_sync_batchnorm  # noqa: E402
 from mmengine.optim import build_optim_wrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
@@ -41,21 +42,6 @@ MATRIX_SSL = 'configs/matrix_ssl/matrix-ssl_resnet18_1xb64-coslr-10e_digits.py'
 MMAE = 'configs/m_mae/m-mae_vit-tiny-p4_1xb64-coslr-10e_digits.py'
 MATRIX_SSL_IMAGENET = 'configs/matrix_ssl/matrix-ssl_resnet50_8xb128-coslr-100e_in1k.py'
 MMAE_IMAGENET = 'configs/m_mae/m-mae_vit-base-p16_8xb128-amp-coslr-200e_in1k.py'
-
-
-def without_sync_bn(node):
-    """SyncBN needs a process group: BN (BN1d in necks and predictors) for one process."""
-    if isinstance(node, dict):
-        is_neck = str(node.get('type', '')).endswith('Neck')
-        for key, value in node.items():
-            if key == 'norm_cfg' and isinstance(value, dict) and value.get('type') == 'SyncBN':
-                value['type'] = 'BN1d' if is_neck else 'BN'
-            else:
-                without_sync_bn(value)
-    elif isinstance(node, (list, tuple)):
-        for value in node:
-            without_sync_bn(value)
-    return node
 
 
 def amp_optim(optim_cfg, dtype):
@@ -102,7 +88,8 @@ def make_runner_state(max_iters):
 
 def build(model_cfg, optim_cfg, device='cpu'):
     torch.manual_seed(0)
-    model = MODELS.build(model_cfg)
+    # one process: SyncBN as BatchNorm, as mmengine's Runner does without a process group
+    model = revert_sync_batchnorm(MODELS.build(model_cfg))
     model.init_weights()
     model.to(device).train()
     return model, build_optim_wrapper(model, optim_cfg)
@@ -217,13 +204,13 @@ def main():
     ssl_cfg = Config.fromfile(MATRIX_SSL_IMAGENET if args.imagenet else MATRIX_SSL)
     ssl_name = 'ResNet-50' if args.imagenet else 'ResNet-18'
     siamese = bench(f'{ssl_name}, {size} px, two views, {args.amp or "float32"}',
-                    siamese_variants(without_sync_bn(ssl_cfg.model)),
+                    siamese_variants(ssl_cfg.model),
                     amp_optim(ssl_cfg.optim_wrapper, args.amp), batch(2, size, args.batch),
                     args.steps, args.rounds, args.device)
     mae_cfg = Config.fromfile(MMAE_IMAGENET if args.imagenet else MMAE)
     mae_name = 'ViT-B/16' if args.imagenet else 'ViT 4x128 patch 4'
     bench(f'{mae_name}, {size} px, {args.amp or "float32"}',
-          mae_variants(without_sync_bn(mae_cfg.model)),
+          mae_variants(mae_cfg.model),
           amp_optim(mae_cfg.optim_wrapper, args.amp), batch(1, size, args.batch), args.steps,
           args.rounds, args.device)
     if args.ranks > 1:

@@ -28,12 +28,13 @@ sys.path[:0] = [REPO, osp.join(REPO, 'benchmarks')]
 import torch  # noqa: E402
 import torch.distributed as dist  # noqa: E402
 from mmengine.config import Config  # noqa: E402
+from mmengine.model import revert_sync_batchnorm  # noqa: E402
 from mmengine.optim import build_optim_wrapper  # noqa: E402
 from mmengine.registry import init_default_scope  # noqa: E402
 
 import mssl_plugin  # noqa: E402,F401
 from mmpretrain.registry import MODELS  # noqa: E402
-from step_bench import amp_optim, batch, make_runner_state, without_sync_bn  # noqa: E402
+from step_bench import amp_optim, batch, make_runner_state  # noqa: E402
 
 MODELS_TO_CHECK = {
     # name: (ImageNet config, toy config, views, the terms that must be float32)
@@ -56,9 +57,10 @@ def one_process_group(backend):
 
 def check(name, config, views, terms, dtype, args, device):
     cfg = Config.fromfile(osp.join(REPO, config))
-    model_cfg = cfg.model if device == 'cuda' else without_sync_bn(cfg.model)
     torch.manual_seed(0)
-    model = MODELS.build(model_cfg)
+    model = MODELS.build(cfg.model)
+    if device != 'cuda':  # SyncBN runs on CUDA only: BatchNorm, as mmengine's Runner does
+        model = revert_sync_batchnorm(model)
     model.init_weights()
     model.to(device).train()
     optim = build_optim_wrapper(model, amp_optim(cfg.optim_wrapper, dtype))

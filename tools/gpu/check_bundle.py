@@ -76,21 +76,33 @@ def plugin_requirements():
             if line.strip()]
 
 
-def problems(bundle):
-    """Every reason the bundle would not install the plugin there (empty: it would)."""
-    found, bundled, needs = [], {}, []
-    tags = supported_tags()
+def bundled_files(bundle):
+    """``{file name: (canonical project name, version)}`` of the bundle's wheels and
+    source distributions."""
+    found = {}
     for name in sorted(os.listdir(bundle)):
-        path = osp.join(bundle, name)
         if name.endswith('.whl'):
-            project, version, _, wheel_tags = parse_wheel_filename(name)
-            if not wheel_tags & tags:
-                found.append(f'{name} does not install on CPython 3.12 manylinux x86-64')
-            bundled[project] = version
-            needs += [(name, r) for r in wheel_metadata(path)]
+            project, version, _, _ = parse_wheel_filename(name)
+            found[name] = (project, version)
         elif name.endswith('.tar.gz'):
             project, version = name[:-len('.tar.gz')].rsplit('-', 1)
-            bundled[canonicalize_name(project)] = Version(version)
+            found[name] = (canonicalize_name(project), Version(version))
+    return found
+
+
+def problems(bundle):
+    """Every reason the bundle would not install the plugin there (empty: it would)."""
+    found, needs = [], []
+    tags = supported_tags()
+    files = bundled_files(bundle)
+    bundled = dict(files.values())
+    for name in files:
+        path = osp.join(bundle, name)
+        if name.endswith('.whl'):
+            if not parse_wheel_filename(name)[3] & tags:
+                found.append(f'{name} does not install on CPython 3.12 manylinux x86-64')
+            needs += [(name, r) for r in wheel_metadata(path)]
+        else:
             needs += [(name, r) for r in sdist_requirements(path)]
     needs += [('mssl_plugin (setup.cfg)', r) for r in plugin_requirements()]
     machine = machine_packages()

@@ -19,10 +19,14 @@ import subprocess
 import sys
 import urllib.request
 
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from check_bundle import PLATFORMS, bundled_files  # noqa: E402
+from check_bundle import main as check_bundle  # noqa: E402
+from packaging.utils import canonicalize_name  # noqa: E402
+from packaging.version import Version  # noqa: E402
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 REQUIREMENTS = osp.join(REPO, 'tools', 'gpu', 'bundle.txt')
-PLATFORMS = ['manylinux_2_28_x86_64', 'manylinux_2_27_x86_64', 'manylinux_2_24_x86_64',
-             'manylinux_2_17_x86_64', 'manylinux2014_x86_64', 'manylinux1_x86_64']
 
 
 def pinned(path=REQUIREMENTS):
@@ -37,23 +41,14 @@ def pinned(path=REQUIREMENTS):
     return found
 
 
-def normalise(name: str) -> str:
-    return re.sub(r'[-_.]+', '_', name).lower()
-
-
-def present(out: str, name: str, version: str) -> bool:
-    prefix = f'{normalise(name)}-{version}'
-    return any(normalise(f.split('-')[0]) + '-' + f.split('-')[1] == prefix
-               for f in os.listdir(out) if f.endswith(('.whl', '.tar.gz')) and '-' in f)
-
-
 def download_wheel(out: str, name: str, version: str) -> None:
     command = [sys.executable, '-m', 'pip', 'download', '--quiet', '--no-deps',
                '--only-binary=:all:', '--python-version', '3.12', '--implementation', 'cp',
                '--abi', 'cp312', '--abi', 'abi3', '--abi', 'none', '-d', out,
                f'{name}=={version}']
     for platform in PLATFORMS:
-        command[6:6] = ['--platform', platform]
+        if platform.startswith('manylinux'):  # the index has no plain linux wheels
+            command[6:6] = ['--platform', platform]
     subprocess.run(command, check=True)
 
 
@@ -75,17 +70,16 @@ def main(argv=None):
     parser.add_argument('--out', default=osp.join(REPO, '.gpu_bundle'))
     args = parser.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
+    have = set(bundled_files(args.out).values())
     for name, version in pinned():
-        if present(args.out, name, version):
+        if (canonicalize_name(name), Version(version)) in have:
             continue
         print(f'downloading {name}=={version}', flush=True)
         if name == 'mmcv':
             download_sdist(args.out, name, version)
         else:
             download_wheel(args.out, name, version)
-    check = subprocess.run([sys.executable, osp.join(REPO, 'tools', 'gpu', 'check_bundle.py'),
-                            args.out])
-    sys.exit(check.returncode)
+    check_bundle([args.out])
 
 
 if __name__ == '__main__':
