@@ -24,13 +24,18 @@ demo-full: install
 # TEST_WORKERS pytest-xdist processes share the cores (tests/conftest.py splits the threads),
 # one test file per process at a time so module fixtures are built once; 0 = one process.
 TEST_WORKERS ?= 2
+# the suite fails past 15 minutes (a margin over its 12-minute target on our 2-core
+# machines) and names its slowest tests and files: see docs/user_guides/reliability.md
+TEST_TIME_LIMIT ?= 900
 test: install
 	$(PYTHON) tools/prepare_fashion_mnist.py --optional
-	$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15 $(PYTEST_ARGS)
+	$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15 \
+		--time-limit $(TEST_TIME_LIMIT) $(PYTEST_ARGS)
 
 # the edit-run loop: every test not marked slow (end-to-end runs are), same two workers
 test-quick: install
-	$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow" --durations=10 $(PYTEST_ARGS)
+	$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not slow" \
+		--durations=10 $(PYTEST_ARGS)
 
 bench: install
 	$(PYTHON) benchmarks/loss_bench.py

@@ -9,6 +9,13 @@ interpreter start-up for all configs), from a folder whose ``data/`` holds the g
 data sets (:mod:`tests.shipped_configs.layouts`), so the configs' own relative
 ``data_root`` values are used.
 
+Configs that differ from another shipped config only in their schedule (``max_epochs``,
+``max_iters``, ``param_scheduler``: the 100/200/400/800-epoch variants, 1x and 2x) are
+*schedule variants*: the config they share everything else with is trained (the one a
+transfer config reads, else the shortest), and every variant's own schedule is built and
+stepped through all of its epochs (:func:`assert_schedule_covers_training`, for every
+config): one iteration of a shrunk run could not see the schedule anyway.
+
 Only what a small machine needs changes, through ``--cfg-options`` as a user would write
 it: batch size 2 (1 for validation), no data workers, the first two samples of each data
 set (``dataset.indices=2``), one epoch (or one iteration) with validation after it,
@@ -19,8 +26,11 @@ machine without CUDA an ``AmpOptimWrapper`` runs as a float32 ``OptimWrapper`` (
 check covers AMP). Loop, sampler, dataset wrappers, hooks and model stay the shipped ones.
 """
 import contextlib
+import functools
+import math
 import os
 import os.path as osp
+import re
 import runpy
 import sys
 import time
@@ -55,6 +65,88 @@ def shipped_configs() -> List[str]:
         found += [osp.relpath(osp.join(folder, name), CONFIG_ROOT)
                   for name in files if name.endswith('.py')]
     return sorted(found)
+
+
+# resolved keys (flattened, dotted) in which a schedule variant differs from its config
+SCHEDULE_KEYS = {'max_epochs', 'max_iters', 'train_cfg.max_epochs', 'train_cfg.max_iters'}
+SCHEDULE_PREFIX = 'param_scheduler.'
+
+
+@functools.lru_cache(maxsize=None)
+def flat_config(config: str) -> dict:
+    """The resolved config as ``{'a.b.0.c': value}`` (``_scope_`` markers left out: the
+    same type resolves in the same registry with or without them)."""
+    out = {}
+
+    def visit(node, prefix):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key != '_scope_':
+                    visit(value, f'{prefix}{key}.')
+        elif isinstance(node, (list, tuple)):
+            for index, value in enumerate(node):
+                visit(value, f'{prefix}{index}.')
+        else:
+            out[prefix[:-1]] = node
+
+    visit(Config.fromfile(osp.join(CONFIG_ROOT, config)).to_dict(), '')
+    return out
+
+
+def schedule_length(flat: dict) -> float:
+    return flat.get('train_cfg.max_epochs', flat.get('train_cfg.max_iters', math.inf))
+
+
+def differs_in_schedule_only(first: dict, second: dict) -> bool:
+    keys = {k for k in first.keys() | second.keys() if first.get(k, '<absent>') !=
+            second.get(k, '<absent>')}
+    return all(k in SCHEDULE_KEYS or k.startswith(SCHEDULE_PREFIX) for k in keys)
+
+
+def schedule_family(config: str) -> str:
+    """Configs that may be schedule variants of each other share this key: the file name
+    with its schedule (``-100e_``, ``-1x_``) blanked, or for a file that only names a
+    ``_base_`` the key of that base. Only configs of one family are loaded and compared
+    (the resolved configs decide; loading all 34 takes about 20 s)."""
+    path = osp.join(CONFIG_ROOT, config)
+    with open(path) as f:
+        lines = [line for line in f.read().splitlines()
+                 if line.strip() and not line.lstrip().startswith('#')]
+    alias = re.fullmatch(r"_base_ = ['\"](.+)['\"]", lines[0]) if len(lines) == 1 else None
+    if alias:
+        base = osp.relpath(osp.normpath(osp.join(osp.dirname(path), alias.group(1))),
+                           CONFIG_ROOT)
+        return schedule_family(base)
+    return re.sub(r'(?<=-)\d+[ex](?=_)', '*', config)
+
+
+@functools.lru_cache(maxsize=None)
+def _family_trained_configs(family: str) -> Dict[str, str]:
+    members = [c for c in shipped_configs() if schedule_family(c) == family]
+    if len(members) == 1:
+        return {members[0]: members[0]}
+    flats = {config: flat_config(config) for config in members}
+    groups: List[List[str]] = []
+    for config in members:
+        for group in groups:
+            if differs_in_schedule_only(flats[group[0]], flats[config]):
+                group.append(config)
+                break
+        else:
+            groups.append([config])
+    trained = {}
+    for group in groups:
+        chosen = min(group, key=lambda c: (c not in SOURCES.values(),
+                                           schedule_length(flats[c]), c))
+        trained.update({config: chosen for config in group})
+    return trained
+
+
+def trained_config_of(config: str) -> str:
+    """The config trained for ``config``: itself, or for a schedule variant the config of
+    its family it shares everything else with (a transfer source if one is, else the
+    shortest schedule)."""
+    return _family_trained_configs(schedule_family(config))[config]
 
 
 def is_detection(cfg) -> bool:
@@ -241,10 +333,56 @@ class ShippedRuns:
 
 
 def assert_trains_one_iteration(runs: 'ShippedRuns', config: str) -> None:
-    """``config`` trained (once per process) and its checkpoint recorded one iteration."""
-    run = runs.train(config)
-    assert run['checkpoint'] is not None, f'{config}: no checkpoint in {run["work_dir"]}'
+    """``config`` (a schedule variant: the config it shares everything else with) trained
+    and its checkpoint recorded one iteration; ``config``'s schedule runs to its end."""
+    trained = trained_config_of(config)
+    if trained != config:
+        assert differs_in_schedule_only(flat_config(config), flat_config(trained))
+    run = runs.train(trained)
+    assert run['checkpoint'] is not None, f'{trained}: no checkpoint in {run["work_dir"]}'
     assert run['iterations'] == 1, run
+    assert_schedule_covers_training(config)
+
+
+def assert_schedule_covers_training(config: str) -> None:
+    """Build ``config``'s parameter schedulers as mmengine's Runner does (epoch-based ones
+    converted with an epoch of 2 iterations, or as many as an iteration-based warm-up
+    lasts) and step them as its
+    ``ParamSchedulerHook`` does through every iteration of the run: the learning rate
+    stays finite and >= 0, reaches the optimiser's rate, and the last scheduler ends
+    where training ends (a 1600-epoch config whose cosine stopped at 800 would fail)."""
+    from mmengine.optim import OptimWrapper
+    from mmengine.registry import PARAM_SCHEDULERS, init_default_scope
+    cfg = Config.fromfile(osp.join(CONFIG_ROOT, config))
+    if not cfg.get('param_scheduler'):
+        return
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    base_lr = cfg.optim_wrapper.optimizer.lr
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=base_lr)
+    wrapper = OptimWrapper(optimizer)
+    specs = cfg.param_scheduler if isinstance(cfg.param_scheduler, list) else \
+        [cfg.param_scheduler]
+    epoch_length = max([2] + [spec.end for spec in specs if not spec.get('by_epoch', True)
+                              and math.isfinite(spec.get('end', math.inf))])
+    schedulers = [PARAM_SCHEDULERS.build(dict(spec), default_args=dict(
+        optimizer=wrapper, epoch_length=epoch_length)) for spec in specs]
+    train_cfg = cfg.train_cfg
+    by_epoch = 'max_epochs' in train_cfg
+    total = train_cfg.max_epochs * epoch_length if by_epoch else train_cfg.max_iters
+    rates = []
+    for iteration in range(total):
+        rates.append(optimizer.param_groups[0]['lr'])
+        for scheduler in schedulers:
+            if not scheduler.by_epoch:
+                scheduler.step()
+        if by_epoch and (iteration + 1) % epoch_length == 0:
+            for scheduler in schedulers:
+                if scheduler.by_epoch:
+                    scheduler.step()
+    assert all(math.isfinite(r) and r >= 0 for r in rates), (config, min(rates))
+    assert math.isclose(max(rates), base_lr, rel_tol=1e-3), (config, max(rates), base_lr)
+    ends = [s.end * (epoch_length if s.by_epoch else 1) for s in schedulers]
+    assert max(ends) == total, f'{config}: the schedule ends at {max(ends)}, training at {total}'
 
 
 def last_checkpoint(work_dir: str) -> Optional[str]:
