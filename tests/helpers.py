@@ -7,6 +7,8 @@ import sys
 import torch
 from mmengine.config import Config
 
+from tests import warm_python
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEMO_CONFIG = os.path.join(REPO, 'configs/matrix_ssl/matrix-ssl_resnet18_1xb64-coslr-10e_digits.py')
 # the demo config at width 8: for the end-to-end tests of a path (resume, launchers, ...)
@@ -38,8 +40,13 @@ def small_matrix_ssl_cfg():
     return Config.fromfile(DEMO_CONFIG).model
 
 
-def run_tool(args, cwd=REPO, timeout=600, env=None):
+def run_tool(args, cwd=REPO, timeout=600, env=None, fresh=False):
+    """``python ARGS`` with its output captured: forked from the warm server
+    (:mod:`tests.warm_python`), or ``fresh`` in a new interpreter where the start-up is
+    what the test is about."""
     full_env = dict(os.environ, **(env or {}))
+    if not fresh:
+        return warm_python.run(args, cwd=cwd, timeout=timeout, env=full_env)
     return subprocess.run([sys.executable] + args, cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, env=full_env)
 

@@ -6,6 +6,7 @@ import sys
 
 import torch
 
+from tests import warm_python
 from tests.helpers import REPO
 
 MMAE_CONFIG = os.path.join(REPO, 'configs/m_mae/m-mae_vit-tiny-p4_1xb64-coslr-10e_digits.py')
@@ -39,9 +40,14 @@ def train_cmd(config, work_dir, *extra):
     return [sys.executable, 'tools/train.py', config, '--work-dir', str(work_dir), *extra]
 
 
-def run_to_end(config, work_dir, *extra):
-    result = subprocess.run(train_cmd(config, work_dir, *extra), cwd=REPO, env=ENV,
-                            capture_output=True, text=True, timeout=600)
+def run_to_end(config, work_dir, *extra, fresh=False):
+    """Train to the end in a process forked from the warm server, or in a ``fresh``
+    interpreter (:mod:`tests.warm_python`)."""
+    if fresh:
+        result = subprocess.run(train_cmd(config, work_dir, *extra), cwd=REPO, env=ENV,
+                                capture_output=True, text=True, timeout=600)
+    else:
+        result = warm_python.run(train_cmd(config, work_dir, *extra), env=ENV, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout + result.stderr
 

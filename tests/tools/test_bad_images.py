@@ -1,12 +1,11 @@
 """Unreadable images: found before a run, named when they stop one, skipped on request."""
 import os
 import re
-import subprocess
-import sys
 
 import pytest
 
-from tests.helpers import TINY_CONFIG, REPO, make_demo_data
+from tests import warm_python
+from tests.helpers import TINY_CONFIG, make_demo_data
 
 pytestmark = pytest.mark.slow
 ENV = dict(os.environ)
@@ -30,8 +29,7 @@ def options(root, *extra):
 
 
 def run(args):
-    return subprocess.run([sys.executable, *args], cwd=REPO, env=ENV, capture_output=True,
-                          text=True, timeout=600)
+    return warm_python.run(args, env=ENV)
 
 
 def test_check_dataset_lists_every_unreadable_image(damaged_digits, tmp_path):

@@ -15,7 +15,8 @@ import pytest
 import torch
 
 import mssl_plugin  # noqa: F401
-from tests.helpers import TINY_CONFIG, REPO, assert_same_training_state
+from tests import warm_python
+from tests.helpers import TINY_CONFIG, assert_same_training_state
 from tests.tools.epoch_runs import (ENV, EPOCHS, ITERS_PER_EPOCH, MAX_ITERS, MMAE_CONFIG,
                                     epoch_run_config, final_state, run_to_end, train_cmd)
 
@@ -35,9 +36,9 @@ def checkpoint_iter(work_dir):
 def kill_when(config, work_dir, ready, resume):
     """Start a (resumed) run and SIGKILL it as soon as ``ready(work_dir)`` holds."""
     extra = ('--resume', ) if resume else ()
-    process = subprocess.Popen(train_cmd(config, work_dir, *extra), cwd=REPO, env=ENV,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    process = warm_python.popen(train_cmd(config, work_dir, *extra), env=ENV,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
     deadline = time.time() + 300
     try:
         while not ready(work_dir):
@@ -140,10 +141,9 @@ def test_resume_refuses_another_epoch_length_or_model(demo_data, tmp_path):
             (checkpoint, ['model.neck.hid_channels=48'], 'does not fit this model'),
             (str(weights_only), [], 'holds weights but no training state'),
             (str(truncated), [], 'is truncated or damaged')):
-        result = subprocess.run(
+        result = warm_python.run(
             train_cmd(config, tmp_path / 'other', '--resume', resume_from,
-                      '--cfg-options', 'randomness.seed=3', *options),
-            cwd=REPO, env=ENV, capture_output=True, text=True, timeout=600)
+                      '--cfg-options', 'randomness.seed=3', *options), env=ENV)
         assert result.returncode == 1, result.stderr[-2000:]
         last = result.stderr.strip().splitlines()[-1]
         assert last.startswith('error: cannot resume') and expected in last, last

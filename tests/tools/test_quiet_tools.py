@@ -15,19 +15,19 @@ def test_knn_and_spectrum_tools_hold_back_the_init_report(tmp_path):
     data = make_demo_data(tmp_path / 'demo_digits')
     options = ['--cfg-options', f'knn_eval.train_dataset.data_root={data}',
                f'knn_eval.val_dataset.data_root={data}']
-    knn = run_tool(['tools/knn_eval.py', TINY_CONFIG, '--random-init', *options])
+    knn = run_tool(['tools/knn_eval.py', TINY_CONFIG, '--random-init', *options], fresh=True)
     assert knn.returncode == 0, knn.stderr
     output = knn.stdout + knn.stderr
     assert INIT_REPORT not in output
     assert len(output.splitlines()) <= 10, output
     assert 'random init' in output and '%' in output
     spectrum = run_tool(['tools/analysis/spectrum.py', TINY_CONFIG, '--random-init',
-                         '--out-dir', str(tmp_path / 'spectrum'), *options])
+                         '--out-dir', str(tmp_path / 'spectrum'), *options], fresh=True)
     assert spectrum.returncode == 0, spectrum.stderr
     assert INIT_REPORT not in spectrum.stdout + spectrum.stderr
     assert 'effective rank' in spectrum.stdout
     verbose = run_tool(['tools/knn_eval.py', TINY_CONFIG, '--random-init', '--verbose',
-                        *options])
+                        *options], fresh=True)
     assert verbose.returncode == 0, verbose.stderr
     assert INIT_REPORT in verbose.stdout + verbose.stderr  # --verbose brings it back
 

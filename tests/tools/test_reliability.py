@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import mssl_plugin  # noqa: F401
+from tests import warm_python
 from tests.helpers import TINY_CONFIG, REPO, assert_same_training_state
 
 pytestmark = pytest.mark.slow
@@ -59,13 +60,12 @@ def assert_same_state(a, b):
 def test_sigkill_then_resume_equals_uninterrupted(config, demo_data, tmp_path):
     env = dict(os.environ)
     config = short_run_config(tmp_path, config, demo_data)
-    straight = subprocess.run(train_cmd(config, tmp_path / 'straight'), cwd=REPO,
-                              env=env, capture_output=True, text=True, timeout=600)
+    straight = warm_python.run(train_cmd(config, tmp_path / 'straight'), env=env)
     assert straight.returncode == 0, straight.stderr[-3000:]
 
     killed_dir = tmp_path / 'killed'
-    process = subprocess.Popen(train_cmd(config, killed_dir), cwd=REPO, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = warm_python.popen(train_cmd(config, killed_dir), env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 300
     while last_checkpoint_iter(killed_dir) < 3 and time.time() < deadline:
         assert process.poll() is None, 'training ended before it could be killed'
@@ -76,8 +76,7 @@ def test_sigkill_then_resume_equals_uninterrupted(config, demo_data, tmp_path):
     killed_at = last_checkpoint_iter(killed_dir)
     assert 3 <= killed_at < MAX_ITERS
 
-    resumed = subprocess.run(train_cmd(config, killed_dir, '--resume'), cwd=REPO,
-                             env=env, capture_output=True, text=True, timeout=600)
+    resumed = warm_python.run(train_cmd(config, killed_dir, '--resume'), env=env)
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert f'resumed epoch: 0, iter: {killed_at}' in resumed.stdout + resumed.stderr
     state = assert_same_state(killed_dir / f'iter_{MAX_ITERS}.pth',
@@ -125,9 +124,8 @@ def test_dead_rank_ends_the_job_quickly(demo_data, tmp_path):
 def test_non_finite_weights_are_never_checkpointed(demo_data, tmp_path):
     # lr 1e20: the first step makes the weights huge/inf while the first loss was finite
     config = short_run_config(tmp_path, TINY_CONFIG, demo_data)
-    result = subprocess.run(
-        train_cmd(config, tmp_path / 'w', '--cfg-options', 'optim_wrapper.optimizer.lr=1e38'),
-        cwd=REPO, capture_output=True, text=True, timeout=600)
+    result = warm_python.run(
+        train_cmd(config, tmp_path / 'w', '--cfg-options', 'optim_wrapper.optimizer.lr=1e38'))
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert 'FloatingPointError' in output
