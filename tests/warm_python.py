@@ -326,5 +326,31 @@ def run(args, cwd=REPO, timeout=600, env=None):
                                        texts[0], texts[1])
 
 
+def patched_subprocess_run(monkeypatch):
+    """Within a test, start ``subprocess.run([sys.executable, ...], stdout=..., stderr=...)``
+    warm: for the benchmark scripts run in the test's process, whose training runs are
+    ``tools/train.py`` processes. Anything else (other programs, captured output, input)
+    goes to the real ``subprocess.run``."""
+    original = subprocess.run
+
+    def run_warm_when_possible(args, **kwargs):
+        simple = set(kwargs) <= {'cwd', 'env', 'stdout', 'stderr', 'timeout'}
+        if not (simple and isinstance(args, (list, tuple)) and args and
+                args[0] == sys.executable and kwargs.get('stdout') != subprocess.PIPE):
+            return original(args, **kwargs)
+        process = WarmProcess(args, cwd=kwargs.get('cwd') or os.getcwd(),
+                              env=kwargs.get('env'), stdout=kwargs.get('stdout'),
+                              stderr=kwargs.get('stderr'))
+        try:
+            code = process.wait(kwargs.get('timeout'))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise
+        return subprocess.CompletedProcess(list(args), code)
+
+    monkeypatch.setattr(subprocess, 'run', run_warm_when_possible)
+
+
 if __name__ == '__main__' and sys.argv[1:2] == ['serve']:
     serve(sys.argv[2])

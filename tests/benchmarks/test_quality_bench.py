@@ -1,10 +1,12 @@
 """benchmarks/quality_bench.py --quick: one tiny run per method, so the study cannot rot."""
+import importlib
 import json
 import os
 import sys
 
 import pytest
 
+from tests import warm_python
 from tests.helpers import REPO, run_tool
 
 FASHION = os.path.join(REPO, 'data/fashion_mnist')
@@ -17,18 +19,25 @@ pytestmark = [
 ]
 
 
-def test_quick_study_trains_evaluates_and_reports_every_method(tmp_path):
+def study_script(name):
+    sys.path.insert(0, os.path.join(REPO, 'benchmarks'))
+    return importlib.import_module(name)
+
+
+def test_quick_study_trains_evaluates_and_reports_every_method(tmp_path, monkeypatch, capsys):
+    # the study runs here; its training runs are tools/train.py processes, started warm
+    warm_python.patched_subprocess_run(monkeypatch)
+    quality_bench = study_script('quality_bench')
     out = tmp_path / 'study'
-    result = run_tool(['benchmarks/quality_bench.py', '--quick', '--out-dir', str(out)],
-                      timeout=1200)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    quality_bench.main(['--quick', '--out-dir', str(out)])
+    stdout = capsys.readouterr().out
     lines = (out / 'runs.jsonl').read_text().splitlines()
     # a run is appended when trained and again with its test read-out: the last row wins
     rows = list({r['id']: r for r in map(json.loads, lines)}.values())
     methods = {r['method'] for r in rows if not r.get('floor')}
     assert methods == {'Matrix-SSL', 'BYOL', 'SimSiam', 'Barlow Twins', 'MAE', 'U-MAE',
                        'M-MAE'}
-    assert not [r['id'] for r in rows if r.get('failed')]
+    assert not [r['id'] for r in rows if r.get('failed')], stdout
     for row in rows:
         if row.get('floor'):
             continue
@@ -37,18 +46,19 @@ def test_quick_study_trains_evaluates_and_reports_every_method(tmp_path):
             assert 0.0 <= values['knn'] <= 100.0 and 0.0 <= values['linear'] <= 100.0
     assert {'floor_pixels', 'floor_random_siamese', 'floor_random_mae'} <= {
         r['id'] for r in rows}
-    assert 'raw pixels' in result.stdout and 'random R18' in result.stdout
+    assert 'raw pixels' in stdout and 'random R18' in stdout
     assert (out / 'summary.json').is_file() and (out / 'quality.png').is_file()
-    # resumable: a second call finds every run recorded and trains nothing
+    # resumable, and as a whole process: a second call finds every run recorded and
+    # trains nothing
     again = run_tool(['benchmarks/quality_bench.py', '--quick', '--out-dir', str(out)])
     assert again.returncode == 0, again.stderr[-3000:]
     assert '[1/' not in again.stdout
     assert len((out / 'runs.jsonl').read_text().splitlines()) == len(lines)
 
 
-def test_diagnosis_quick_run_records_term_gradients_and_ranks(tmp_path):
-    sys.path.insert(0, os.path.join(REPO, 'benchmarks'))
-    import diagnose_matrix_ssl
+def test_diagnosis_quick_run_records_term_gradients_and_ranks(tmp_path, monkeypatch):
+    warm_python.patched_subprocess_run(monkeypatch)
+    diagnose_matrix_ssl = study_script('diagnose_matrix_ssl')
     results = diagnose_matrix_ssl.main(['--quick', '--out-dir', str(tmp_path)])
     published = results['published']
     assert published['status'] == 'ok'
