@@ -11,9 +11,11 @@ import subprocess
 import time
 
 import pytest
+import torch
 
 from tests.helpers import REPO, assert_same_training_state
 from tests.tools.epoch_runs import MMAE_CONFIG, epoch_run_config, final_state
+from tests.tools.test_exact_resume import checkpoint_iter
 from tests.tools.test_resume_seeds_and_ranks import dist_cmd, dist_env, kill_job
 
 pytestmark = pytest.mark.slow
@@ -132,10 +134,37 @@ def test_sigusr1_to_one_rank_stops_both(runs, tmp_path):
     assert final_state(work_dir)['meta']['iter'] == stopped_at < ITERS
 
 
+def test_two_ranks_with_their_own_seeds_killed_mid_epoch_resume_exactly(runs, tmp_path):
+    """SIGKILL of the whole job (launcher and both workers) mid-epoch, then ``--resume``:
+    each rank's own generator states are in the checkpoint (``diff_rank_seed``)."""
+    config, straight = runs
+    work_dir = tmp_path / 'killed'
+    process = start(with_options(dist_cmd(config, work_dir), LONGER), subprocess.DEVNULL)
+    try:
+        wait_for(lambda: checkpoint_iter(work_dir) >= 2, process, 'checkpoint of iteration 2')
+    finally:
+        kill_job(process, str(work_dir))
+    killed_at = checkpoint_iter(work_dir)
+    assert killed_at % 3, f'killed at an epoch boundary ({killed_at}), not mid-epoch'
+    states = torch.load(work_dir / f'iter_{killed_at}.pth',
+                        map_location='cpu')['torch_rng_state']['ranks']
+    assert len(states) == 2 and not torch.equal(states[0]['cpu'], states[1]['cpu'])
+    resumed = subprocess.run(with_options(dist_cmd(config, work_dir, '--resume'), LONGER),
+                             cwd=REPO, env=dist_env(), capture_output=True, text=True,
+                             timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert f'resumed epoch: 0, iter: {killed_at}' in logged(work_dir), logged(work_dir)[-3000:]
+    final = final_state(work_dir)
+    assert final['meta']['iter'] == ITERS
+    assert_same_training_state(final, straight)
+
+
 def test_a_killed_worker_restarts_the_job_which_resumes_by_itself(runs, tmp_path):
     config, straight = runs
     work_dir = tmp_path / 'restarted'
-    env = dict(dist_env(), MAX_RESTARTS='2')
+    # the surviving rank waits in a collective with the dead one until torchrun kills it
+    # (TORCH_ELASTIC_SHUTDOWN_TIMEOUT, 30 s by default, after its SIGTERM): 5 s here
+    env = dict(dist_env(), MAX_RESTARTS='2', TORCH_ELASTIC_SHUTDOWN_TIMEOUT='5')
     with open(tmp_path / 'out.log', 'w') as log:
         process = subprocess.Popen(with_options(dist_cmd(config, work_dir), LONGER), cwd=REPO,
                                    env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -15,6 +15,7 @@ def test_knn_and_spectrum_tools_hold_back_the_init_report(tmp_path):
     data = make_demo_data(tmp_path / 'demo_digits')
     options = ['--cfg-options', f'knn_eval.train_dataset.data_root={data}',
                f'knn_eval.val_dataset.data_root={data}']
+    # a fresh interpreter: everything a user's screen shows, imports included
     knn = run_tool(['tools/knn_eval.py', TINY_CONFIG, '--random-init', *options], fresh=True)
     assert knn.returncode == 0, knn.stderr
     output = knn.stdout + knn.stderr
@@ -22,12 +23,12 @@ def test_knn_and_spectrum_tools_hold_back_the_init_report(tmp_path):
     assert len(output.splitlines()) <= 10, output
     assert 'random init' in output and '%' in output
     spectrum = run_tool(['tools/analysis/spectrum.py', TINY_CONFIG, '--random-init',
-                         '--out-dir', str(tmp_path / 'spectrum'), *options], fresh=True)
+                         '--out-dir', str(tmp_path / 'spectrum'), *options])
     assert spectrum.returncode == 0, spectrum.stderr
     assert INIT_REPORT not in spectrum.stdout + spectrum.stderr
     assert 'effective rank' in spectrum.stdout
     verbose = run_tool(['tools/knn_eval.py', TINY_CONFIG, '--random-init', '--verbose',
-                        *options], fresh=True)
+                        *options])
     assert verbose.returncode == 0, verbose.stderr
     assert INIT_REPORT in verbose.stdout + verbose.stderr  # --verbose brings it back
 

@@ -5,23 +5,22 @@ random numbers.
   and recorded it in its checkpoints; the resumed run draws another one, then must adopt the
   recorded seed for the data order, the per-sample augmentation seeds and the generators.
 * two gloo processes with ``diff_rank_seed=True`` (the M-MAE ImageNet recipes): each rank
-  draws its own MAE masks from its own generators, which the checkpoint must hold per rank.
+  draws its own MAE masks from its own generators, which the checkpoint must hold per rank:
+  ``tools/test_preemption.py::test_two_ranks_with_their_own_seeds_killed_mid_epoch_resume_exactly``
+  (it shares that module's uninterrupted 2-process run). The launcher helpers live here.
 In both, SIGKILL mid-epoch and ``--resume`` end with the weights, BatchNorm statistics,
 optimiser state and lr of the uninterrupted run (1e-6).
 """
 import os
 import signal
 import socket
-import subprocess
-import time
 
 import pytest
 import torch
 
 import mssl_plugin  # noqa: F401
-from tests.helpers import TINY_CONFIG, REPO, assert_same_training_state
-from tests.tools.epoch_runs import (ENV, MAX_ITERS, MMAE_CONFIG, epoch_run_config,
-                                    final_state, run_to_end)
+from tests.helpers import TINY_CONFIG, assert_same_training_state
+from tests.tools.epoch_runs import ENV, MAX_ITERS, epoch_run_config, final_state, run_to_end
 from tests.tools.test_exact_resume import checkpoint_iter, kill_when
 
 pytestmark = pytest.mark.slow
@@ -73,40 +72,3 @@ def dist_cmd(config, work_dir, *extra):
 
 def dist_env():
     return dict(ENV, PORT=str(free_port()), OMP_NUM_THREADS='1')
-
-
-def test_two_ranks_with_their_own_seeds_killed_mid_epoch_resume_exactly(demo_data, tmp_path):
-    config = epoch_run_config(tmp_path, MMAE_CONFIG, demo_data,
-                              randomness='dict(seed=5, diff_rank_seed=True)')
-    straight = subprocess.run(dist_cmd(config, tmp_path / 'straight'), cwd=REPO,
-                              env=dist_env(), capture_output=True, text=True, timeout=600)
-    assert straight.returncode == 0, straight.stderr[-3000:]
-    iters = final_state(tmp_path / 'straight')['meta']['iter']
-    assert iters == 6, iters
-
-    work_dir = tmp_path / 'killed'
-    process = subprocess.Popen(dist_cmd(config, work_dir), cwd=REPO, env=dist_env(),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
-    deadline = time.time() + 300
-    try:
-        while checkpoint_iter(work_dir) < 2:
-            assert process.poll() is None, 'training ended before it could be killed'
-            assert time.time() < deadline, 'no checkpoint appeared in 300 s'
-            time.sleep(0.005)
-    finally:
-        kill_job(process, str(work_dir))
-    killed_at = checkpoint_iter(work_dir)
-    assert killed_at % 3, f'killed at an epoch boundary ({killed_at}), not mid-epoch'
-    states = torch.load(work_dir / f'iter_{killed_at}.pth',
-                        map_location='cpu')['torch_rng_state']['ranks']
-    assert len(states) == 2 and not torch.equal(states[0]['cpu'], states[1]['cpu'])
-
-    resumed = subprocess.run(dist_cmd(config, work_dir, '--resume'), cwd=REPO,
-                             env=dist_env(), capture_output=True, text=True, timeout=600)
-    assert resumed.returncode == 0, resumed.stderr[-3000:]
-    logs = ''.join(path.read_text() for path in work_dir.glob('*/*.log'))
-    assert f'resumed epoch: 0, iter: {killed_at}' in logs, logs[-3000:]
-    first, second = final_state(work_dir), final_state(tmp_path / 'straight')
-    assert first['meta']['iter'] == second['meta']['iter'] == 6
-    assert_same_training_state(first, second)

@@ -11,8 +11,44 @@ import torch
 from mmengine.dist import all_reduce, is_main_process
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import print_log
+from torch.utils.data import DataLoader
 
 from mmpretrain.registry import HOOKS
+
+
+class SignalsIgnoredInWorkers:
+    """A DataLoader ``worker_init_fn``: the worker ignores ``signals`` unless its parent
+    sends SIGTERM, then calls the loader's own ``init_fn``.
+
+    Slurm signals every process of a job step. PyTorch's workers end on any SIGTERM
+    (quietly when the parent sent it, by the signal otherwise), and the training process
+    then stops with "DataLoader worker exited unexpectedly", possibly in the middle of an
+    iteration. Here a worker keeps working through a SIGTERM from anyone but its parent: a
+    thread receives it with ``sigwaitinfo`` (the sender's pid is known there, unlike in a
+    Python handler) and ends the worker only when the parent sent it, as PyTorch does (the
+    parent's shutdown at exit relies on that). Other signals are ignored in the worker.
+    """
+
+    def __init__(self, signals: Sequence[int], init_fn=None) -> None:
+        self.signals = list(signals)
+        self.init_fn = init_fn
+
+    def __call__(self, worker_id: int) -> None:
+        for number in self.signals:
+            if number == signal.SIGTERM:
+                signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+                threading.Thread(target=_end_on_sigterm_from_parent, daemon=True).start()
+            else:
+                signal.signal(number, signal.SIG_IGN)
+        if self.init_fn is not None:
+            self.init_fn(worker_id)
+
+
+def _end_on_sigterm_from_parent() -> None:
+    parent = os.getppid()
+    while True:
+        if signal.sigwaitinfo({signal.SIGTERM}).si_pid == parent:
+            os._exit(0)
 
 
 class TrainingPreempted(SystemExit):
@@ -44,9 +80,11 @@ class PreemptionHook(Hook):
 
     A signal during validation, a checkpoint write or data loading is honoured at the
     next iteration boundary; one that comes after the last iteration lets the run finish
-    normally. Data-loader workers inherit the handler and ignore the signal (only the
-    training process saves). With ``ResumableEpochBasedTrainLoop`` the resumed run ends as
-    the uninterrupted one would, mid-epoch included.
+    normally. Data-loader workers keep working through these signals (only the training
+    process saves; Slurm signals every process of the job step, and PyTorch's workers
+    would otherwise end on it: :class:`SignalsIgnoredInWorkers`). With
+    ``ResumableEpochBasedTrainLoop`` the resumed run ends as the uninterrupted one would,
+    mid-epoch included.
 
     Args:
         signals (Sequence[str]): signal names to handle. Defaults to
@@ -87,6 +125,12 @@ class PreemptionHook(Hook):
         self._pid = os.getpid()
         for number in self.signals:
             self._previous[number] = signal.signal(number, self._handle)
+        for name in ('_train_loop', '_val_loop', '_test_loop'):
+            loader = getattr(getattr(runner, name, None), 'dataloader', None)
+            if isinstance(loader, DataLoader) and loader.num_workers > 0 and \
+                    not isinstance(loader.worker_init_fn, SignalsIgnoredInWorkers):
+                loader.worker_init_fn = SignalsIgnoredInWorkers(
+                    [int(n) for n in self.signals], loader.worker_init_fn)
 
     def after_run(self, runner) -> None:
         for number, previous in self._previous.items():
