@@ -26,6 +26,7 @@ from mmengine.runner import Runner  # noqa: E402
 
 import mssl_plugin  # noqa: E402,F401  (registers `mssl_plugin::` before Config.fromfile)
 from mssl_plugin.compat import prepare_cpu_distributed  # noqa: E402
+from mssl_plugin.engine import TrainingPreempted  # noqa: E402
 from .common import one_line_errors, parse_common  # noqa: E402
 
 
@@ -109,7 +110,11 @@ def main(argv=None):
     check_data_root(cfg)
     with one_line_errors(args.verbose):
         runner = Runner.from_cfg(cfg)
-        runner.train()
+        try:
+            runner.train()
+        except TrainingPreempted:
+            close_process_group()  # every rank stopped at the same iteration
+            raise
     close_process_group()
 
 
