@@ -34,7 +34,7 @@ run already there is skipped, so the study resumes where it stopped. Every read-
 checkpoint is kept (label-free selection is validated on them). ``--stage report``
 prints the table and writes ``summary.json``, ``quality.png`` (bars with std over seeds)
 and ``curves.png`` (read-out vs epoch). ``--quick`` trains one tiny run per method on a
-few hundred images (the test suite runs it so the script cannot rot).
+128 images (the test suite runs it so the script cannot rot).
 """
 import argparse
 import json
@@ -54,7 +54,7 @@ from study_methods import (GRID_SIZE, LOSS, MAE_BASE, METHODS, REG,  # noqa: E40
 
 SEEDS = (0, 1, 2)
 HELDOUT = (50000, 52000)
-QUICK = dict(images=256, heldout=(50000, 50256), test=256, epochs=1, batch=64)
+QUICK = dict(images=128, heldout=(50000, 50128), test=128, epochs=1, batch=64)
 
 
 # renamed config fields (old -> new; the old names still build with a DeprecationWarning):

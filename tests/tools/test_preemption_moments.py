@@ -24,13 +24,13 @@ CONFIG = os.path.join(REPO, 'tests/configs/vit-tiny-p4-linear_2xb16-2e_digits_pr
 ITERS = 12
 
 
-def train(work_dir, data, *options, resume=False):
+def train(work_dir, data, *options, resume=False, env=None):
     args = ['tools/train.py', CONFIG, '--work-dir', str(work_dir)]
     args += ['--resume'] if resume else []
     args += ['--cfg-options', f'train_dataloader.dataset.data_root={data}',
              f'val_dataloader.dataset.data_root={data}', *options]
     with open(work_dir.parent / f'{work_dir.name}.out', 'ab') as out:
-        process = warm_python.popen(args, stdout=out, stderr=subprocess.STDOUT,
+        process = warm_python.popen(args, env=env, stdout=out, stderr=subprocess.STDOUT,
                                     start_new_session=True)
         code = process.wait(timeout=600)
     return code, (work_dir.parent / f'{work_dir.name}.out').read_text()
@@ -79,6 +79,34 @@ def test_a_signal_in_the_last_iteration_lets_the_run_finish(straight, demo_data,
     code, output = train(work_dir, demo_data, *signal_at('before_train_iter', ITERS - 1))
     assert code == 0, output[-3000:]
     assert 'stopped by' not in output
+    final = final_state(work_dir)
+    assert final['meta']['iter'] == ITERS
+    assert_same_training_state(final, straight)
+
+
+def test_under_slurm_the_stop_requeues_and_the_requeued_job_resumes_by_itself(
+        straight, demo_data, tmp_path):
+    """Slurm's side played by a stand-in (no Slurm on this machine): an ``scontrol`` first
+    on PATH records its arguments; ``SLURM_JOB_ID`` / ``SLURM_RESTART_COUNT`` as Slurm sets
+    them for a job and for its requeued run."""
+    stand_in = tmp_path / 'bin'
+    stand_in.mkdir()
+    calls = tmp_path / 'scontrol.calls'
+    scontrol = stand_in / 'scontrol'
+    scontrol.write_text(f'#!/bin/sh\necho "$@" >> {calls}\n')
+    scontrol.chmod(0o755)
+    env = dict(os.environ, PATH=f'{stand_in}{os.pathsep}{os.environ["PATH"]}',
+               SLURM_JOB_ID='4242')
+    work_dir = tmp_path / 'slurm'
+    code, output = train(work_dir, demo_data, *signal_at('before_val_epoch'),
+                         'default_hooks.preemption.requeue=True', env=env)
+    assert code == 0, output[-3000:]
+    assert 'the job was requeued (it resumes by itself)' in output, output[-3000:]
+    assert calls.read_text().split() == ['requeue', '4242']
+    # the requeued job runs the same command again, without --resume
+    code, output = train(work_dir, demo_data, env=dict(env, SLURM_RESTART_COUNT='1'))
+    assert code == 0, output[-3000:]
+    assert "Slurm requeue 1: resuming from the work dir's last checkpoint" in output
     final = final_state(work_dir)
     assert final['meta']['iter'] == ITERS
     assert_same_training_state(final, straight)
