@@ -33,7 +33,7 @@ Every run is appended to ``runs.jsonl`` in ``--out-dir`` as soon as it is evalua
 run already there is skipped, so the study resumes where it stopped. Every read-out
 checkpoint is kept (label-free selection is validated on them). ``--stage report``
 prints the table and writes ``summary.json``, ``quality.png`` (bars with std over seeds)
-and ``curves.png`` (read-out vs epoch). ``--quick`` trains one tiny run per method on a
+and ``curves.png`` (read-out vs epoch). ``--quick`` trains one tiny run per method on
 128 images (the test suite runs it so the script cannot rot).
 """
 import argparse
