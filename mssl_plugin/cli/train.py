@@ -14,6 +14,7 @@ dir's last checkpoint by itself, as ``--resume`` would.
 """
 import argparse
 import os
+import sys
 import os.path as osp
 import warnings
 
@@ -119,12 +120,23 @@ def main(argv=None):
 
 
 def close_process_group():
-    """Leave the process group together: a rank that exits with gloo's threads still up
-    can abort at interpreter exit ("terminate called without an active exception")."""
+    """Leave the process group together, then end the process without the interpreter's
+    teardown. A gloo rank of torch 2.14 can abort in that teardown ("terminate called
+    without an active exception", exit -6: seen on a rank after a finished 2-process run,
+    barrier and ``destroy_process_group`` done), and torchrun then reports a finished
+    job as failed. Everything the run wrote is closed by then; logs and streams are
+    flushed before ``os._exit``. A stop by signal leaves with code 0 the same way."""
+    import logging
+
     import torch.distributed as dist
-    if dist.is_available() and dist.is_initialized():
-        dist.barrier()
-        dist.destroy_process_group()
+    if not (dist.is_available() and dist.is_initialized()):
+        return
+    dist.barrier()
+    dist.destroy_process_group()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == '__main__':
