@@ -291,6 +291,15 @@ class WarmProcess:
             raise subprocess.TimeoutExpired(self.args, timeout)
         return self.returncode
 
+    def wait_or_kill(self, timeout):
+        """``wait``; past ``timeout`` kill the process and raise, as ``subprocess.run``."""
+        try:
+            return self.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            self.wait()
+            raise
+
     def send_signal(self, number):
         if self.poll() is None:
             os.kill(self.pid, number)
@@ -312,12 +321,7 @@ def run(args, cwd=REPO, timeout=600, env=None):
     started warm; on timeout the process is killed and ``TimeoutExpired`` raised."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         process = WarmProcess(args, cwd=cwd, env=env, stdout=out, stderr=err)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            raise
+        process.wait_or_kill(timeout)
         texts = []
         for handle in (out, err):
             handle.seek(0)
@@ -341,13 +345,8 @@ def patched_subprocess_run(monkeypatch):
         process = WarmProcess(args, cwd=kwargs.get('cwd') or os.getcwd(),
                               env=kwargs.get('env'), stdout=kwargs.get('stdout'),
                               stderr=kwargs.get('stderr'))
-        try:
-            code = process.wait(kwargs.get('timeout'))
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-            raise
-        return subprocess.CompletedProcess(list(args), code)
+        return subprocess.CompletedProcess(list(args),
+                                           process.wait_or_kill(kwargs.get('timeout')))
 
     monkeypatch.setattr(subprocess, 'run', run_warm_when_possible)
 

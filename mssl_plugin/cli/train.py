@@ -14,8 +14,8 @@ dir's last checkpoint by itself, as ``--resume`` would.
 """
 import argparse
 import os
-import sys
 import os.path as osp
+import sys
 import warnings
 
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
