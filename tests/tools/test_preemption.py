@@ -118,22 +118,6 @@ def test_sigterm_saves_every_rank_together_and_resume_is_exact(runs, tmp_path):
     assert_same_training_state(final, straight)
 
 
-def test_sigusr1_to_one_rank_stops_both(runs, tmp_path):
-    config, _ = runs
-    work_dir = tmp_path / 'one_rank'
-
-    def sigusr1_to_one(pids):
-        assert len(pids) == 2, pids
-        os.kill(max(pids), signal.SIGUSR1)
-
-    code, output = stopped_by_signal(config, work_dir, tmp_path / 'out.log', sigusr1_to_one)
-    assert code == 0, output[-3000:]
-    lines = [line for line in logged(work_dir).splitlines() if 'stopped by SIGUSR1' in line]
-    assert len(lines) == 1, logged(work_dir)[-3000:]
-    stopped_at = int(lines[0].split('at iteration ')[1].split(':')[0])
-    assert final_state(work_dir)['meta']['iter'] == stopped_at < ITERS
-
-
 def test_two_ranks_with_their_own_seeds_killed_mid_epoch_resume_exactly(runs, tmp_path):
     """SIGKILL of the whole job (launcher and both workers) mid-epoch, then ``--resume``:
     each rank's own generator states are in the checkpoint (``diff_rank_seed``)."""
@@ -185,21 +169,78 @@ def test_a_killed_worker_restarts_the_job_which_resumes_by_itself(runs, tmp_path
     assert_same_training_state(final, straight)
 
 
-def test_two_launchers_train_like_one_launcher_with_two_processes(runs, tmp_path):
-    """Multi-node as users start it: NNODES=2, NODE_RANK=0/1, one process each."""
-    config, straight = runs
-    work_dir = tmp_path / 'two_nodes'
-    env = dict(dist_env(), NNODES='2', MASTER_ADDR='127.0.0.1')
+def two_launchers(config, work_dir, log_dir, *extra, env):
+    """Multi-node as users start it: ``NNODES=2 NODE_RANK=0/1 MASTER_ADDR=127.0.0.1``, one
+    process per launcher, each launcher in a session of its own (as on two machines)."""
     launchers = []
     for node in (0, 1):
-        cmd = with_options(dist_cmd(config, work_dir), LONGER)
+        cmd = with_options(dist_cmd(config, work_dir, *extra), LONGER)
         cmd[cmd.index('2')] = '1'  # GPUS: one process per launcher
-        launchers.append(subprocess.Popen(
-            cmd, cwd=REPO, env=dict(env, NODE_RANK=str(node)), stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True, start_new_session=True))
-    outputs = [launcher.communicate(timeout=600)[0] for launcher in launchers]
-    for launcher, output in zip(launchers, outputs):
-        assert launcher.returncode == 0, output[-3000:]
+        with open(log_dir / f'node{node}.log', 'a') as log:
+            launchers.append(subprocess.Popen(
+                cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                env=dict(env, NNODES='2', NODE_RANK=str(node), MASTER_ADDR='127.0.0.1')))
+    return launchers
+
+
+def worker_of(launcher, work_dir):
+    """The training process a launcher's torchrun started (``dist_train.sh`` execs it)."""
+    for pid in worker_pids(str(work_dir)):
+        with open(f'/proc/{pid}/stat') as f:
+            if int(f.read().rsplit(')', 1)[1].split()[1]) == launcher.pid:
+                return pid
+    raise AssertionError(f'no worker of launcher {launcher.pid} in {worker_pids(str(work_dir))}')
+
+
+def wait_for_all(launchers, work_dir, log_dir):
+    """Each launcher's exit code and output once both ended (killed after 10 minutes)."""
+    try:
+        for launcher in launchers:
+            launcher.wait(timeout=600)
+    finally:
+        for launcher in launchers:
+            if launcher.poll() is None:
+                kill_job(launcher, str(work_dir))
+    return [(launcher.returncode, (log_dir / f'node{node}.log').read_text())
+            for node, launcher in enumerate(launchers)]
+
+
+def test_two_launchers_restart_a_lost_worker_stop_together_and_resume_exactly(runs, tmp_path):
+    """Two launchers (``NNODES=2``) under ``MAX_RESTARTS=2``: SIGKILL of node 1's worker
+    restarts both nodes' workers, which resume from the last checkpoint by themselves; a
+    SIGUSR1 to one of them later (node 1's rank only) stops both at one iteration with
+    exit 0; ``--resume`` on both launchers then ends with the weights of the one-launcher,
+    2-process run (so two launchers train like one)."""
+    config, straight = runs
+    work_dir = tmp_path / 'two_nodes'
+    env = dict(dist_env(), MAX_RESTARTS='2', TORCH_ELASTIC_SHUTDOWN_TIMEOUT='5')
+    launchers = two_launchers(config, work_dir, tmp_path, env=env)
+    try:
+        wait_for(lambda: (work_dir / 'iter_3.pth').exists(), launchers[0], 'iter_3.pth')
+        first = worker_pids(str(work_dir))
+        assert len(first) == 2, first
+        os.kill(worker_of(launchers[1], work_dir), signal.SIGKILL)  # node 1 loses its worker
+        wait_for(lambda: 'resumed epoch' in logged(work_dir) and
+                 len(set(worker_pids(str(work_dir))) - set(first)) == 2, launchers[0],
+                 'both nodes\' workers restarted and resumed')
+        resumed_at = checkpoint_iter(work_dir)
+        wait_for(lambda: checkpoint_iter(work_dir) > resumed_at, launchers[0],
+                 'an iteration after the restart')
+        os.kill(worker_of(launchers[1], work_dir), signal.SIGUSR1)  # node 1's rank only
+    finally:
+        results = wait_for_all(launchers, work_dir, tmp_path)
+    for node, (code, output) in enumerate(results):
+        assert code == 0, f'node {node}: {output[-3000:]}'
+        assert 'torchrun restart 1: resuming' in output, f'node {node}: {output[-3000:]}'
+    lines = [line for line in logged(work_dir).splitlines() if 'stopped by SIGUSR1' in line]
+    assert len(lines) == 1, logged(work_dir)[-3000:]  # rank 0 (node 0) logs it
+    stopped_at = int(lines[0].split('at iteration ')[1].split(':')[0])
+    assert stopped_at < ITERS and final_state(work_dir)['meta']['iter'] == stopped_at
+
+    resumed = wait_for_all(two_launchers(config, work_dir, tmp_path, '--resume', env=env),
+                           work_dir, tmp_path)
+    for node, (code, output) in enumerate(resumed):
+        assert code == 0, f'node {node}: {output[-3000:]}'
     final = final_state(work_dir)
     assert final['meta']['iter'] == ITERS
     assert_same_training_state(final, straight)
