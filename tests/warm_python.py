@@ -162,7 +162,14 @@ def _run_main(argv):
     """Run ``argv`` (what follows the interpreter) as ``__main__``; the exit code."""
     import runpy
     try:
-        if argv[0] == '-c':
+        while argv[0] in ('-u', '-B'):  # unbuffered / no bytecode: no effect here
+            argv = argv[1:]
+        if argv[0] == '-':  # the script on standard input
+            sys.argv = argv
+            sys.path[0] = ''
+            namespace = {'__name__': '__main__', '__builtins__': __builtins__}
+            exec(compile(sys.stdin.read(), '<stdin>', 'exec'), namespace)
+        elif argv[0] == '-c':
             sys.argv = ['-c'] + argv[2:]
             sys.path[0] = ''
             namespace = {'__name__': '__main__', '__builtins__': __builtins__}
@@ -351,5 +358,48 @@ def patched_subprocess_run(monkeypatch):
     monkeypatch.setattr(subprocess, 'run', run_warm_when_possible)
 
 
+# -- an interpreter for scripts ----------------------------------------------------------
+SOCKET_ENV = 'WARM_PYTHON_SOCKET'
+
+
+def interpreter_shim(folder):
+    """An executable ``folder/python`` that runs its arguments in a child of this test
+    process's server, for shell scripts that take their interpreter from the environment
+    (``PYTHON=...``): the shim is a stdlib-only client (``-S``, no site-packages), passes
+    its standard streams, working directory and environment, forwards SIGTERM / SIGINT /
+    SIGUSR1 / SIGHUP and exits with the child's status. Returns the environment to add."""
+    path = os.path.join(str(folder), 'python')
+    with open(path, 'w') as f:
+        f.write(f'#!/bin/sh\nexec {sys.executable} -S {os.path.abspath(__file__)} client "$@"\n')
+    os.chmod(path, 0o755)
+    return {'PYTHON': path, SOCKET_ENV: _Server.address()}
+
+
+def client(argv):
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    connection.connect(os.environ[SOCKET_ENV])
+    request = dict(argv=argv, cwd=os.getcwd(), env=dict(os.environ), new_session=False)
+    socket.send_fds(connection, [json.dumps(request).encode()], [0, 1, 2])
+    kind, value = connection.recv(64).decode().split()
+    assert kind == 'pid', kind
+    child = int(value)
+    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGHUP):
+        signal.signal(number, lambda number, _: os.kill(child, number))
+    while True:
+        try:
+            message = connection.recv(64).decode()
+            break
+        except InterruptedError:
+            continue
+    kind, value = message.split()
+    code = int(value)
+    if code < 0:  # died of a signal: so does the shim, as an interpreter would
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    sys.exit(code)
+
+
 if __name__ == '__main__' and sys.argv[1:2] == ['serve']:
     serve(sys.argv[2])
+elif __name__ == '__main__' and sys.argv[1:2] == ['client']:
+    client(sys.argv[2:])

@@ -21,8 +21,8 @@
 #
 # --out defaults to $OUT (set by the device tool) or work_dirs/gpu_check; --budget to 540 s
 # (a device command may run 600 s). --cpu-dry-run runs the same steps at toy sizes on
-# the CPU with the checkout's .venv (nothing installed; CI runs it). Without a CUDA device
-# and without --cpu-dry-run it says so and exits 0.
+# the CPU with the checkout's .venv (or the interpreter $PYTHON names; nothing installed;
+# CI runs it). Without a CUDA device and without --cpu-dry-run it says so and exits 0.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
@@ -42,7 +42,7 @@ START=$(date +%s)
 left() { echo $(( BUDGET - ($(date +%s) - START) )); }
 
 if [ "$DRY" = 1 ]; then
-  PY=.venv/bin/python
+  PY=${PYTHON:-.venv/bin/python}
   [ -x "$PY" ] || PY=python3
 else
   PY=python3

@@ -1,6 +1,6 @@
 """Weighted kNN top-1 of frozen backbone features (mmpretrain has no kNN tool).
 
-    python tools/knn_eval.py CONFIG [CHECKPOINT ...] [--random-init] [--k 20]
+    python tools/knn_eval.py CONFIG [CHECKPOINT ...] [--random-init] [--raw-pixels] [--k 20]
 
 Embeds ``knn_eval.train_dataset`` and ``knn_eval.val_dataset`` of the config with
 the model's backbone (loaded strictly from each checkpoint: plugin, extracted,
@@ -10,7 +10,8 @@ then classifies each val image by the cosine-similarity-weighted vote
 :math:`\\sum \\exp(s / T)` of its k nearest train images (InstDisc / DINO
 protocol). ``--random-init`` evaluates the same architecture at its random
 initialisation next to the checkpoints, its BatchNorm statistics re-estimated on
-the train split (a fair floor). Prints one line per model and writes
+the train split (a fair floor); ``--raw-pixels`` adds the flattened images themselves
+(no network: what a learned feature has to beat). Prints one line per model and writes
 them as JSON with ``--out``. A checkpoint that cannot be read is reported in one line
 and skipped; the others are still evaluated and written, and the exit code is 1.
 """
@@ -31,6 +32,8 @@ def main(argv=None):
     parser.add_argument('checkpoints', nargs='*')
     parser.add_argument('--random-init', action='store_true',
                         help='also evaluate the randomly initialised backbone')
+    parser.add_argument('--raw-pixels', action='store_true',
+                        help='also evaluate the flattened images themselves (no network)')
     parser.add_argument('--k', type=int)
     parser.add_argument('--temperature', type=float)
     parser.add_argument('--seed', type=int, default=0, help='seed of the random init')
@@ -44,8 +47,8 @@ def main(argv=None):
         cfg.merge_from_dict(args.cfg_options)
     if 'knn_eval' not in cfg:
         parser.error(f'{args.config} has no `knn_eval = dict(train_dataset=..., val_dataset=...)`')
-    if not args.checkpoints and not args.random_init:
-        parser.error('give at least one CHECKPOINT or --random-init')
+    if not args.checkpoints and not args.random_init and not args.raw_pixels:
+        parser.error('give at least one CHECKPOINT, --random-init or --raw-pixels')
     knn = cfg.knn_eval
     k = args.k or knn.get('k', 20)
     temperature = args.temperature or knn.get('temperature', 0.07)
@@ -55,11 +58,18 @@ def main(argv=None):
     runs = ([('random init', None)] if args.random_init else []) + \
         [(path, path) for path in args.checkpoints]
     results = []
-    from mssl_plugin.analysis import (build_model_with_backbone, embed_dataset, knn_top1,
-                                      reestimate_batchnorm)
+    from mssl_plugin.analysis import (build_model_with_backbone, embed_dataset, embed_pixels,
+                                      knn_top1, reestimate_batchnorm)
     from mssl_plugin.engine import CheckpointFileError
     batch_size = knn.get('batch_size', 128)
     failed = []
+    if args.raw_pixels:
+        train_x, train_y = embed_pixels(train_set, batch_size)
+        val_x, val_y = embed_pixels(val_set, batch_size)
+        results.append(dict(model='raw pixels (no network)',
+                            knn_top1=knn_top1(train_x, train_y, val_x, val_y, k, temperature),
+                            k=k, temperature=temperature, num_train=len(train_set),
+                            num_val=len(val_set)))
     for name, checkpoint in runs:
         try:
             model = build_model_with_backbone(cfg, checkpoint, args.seed, verbose=args.verbose)

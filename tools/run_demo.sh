@@ -7,9 +7,10 @@
 #      (data/demo_digits, data/demo_coco; kept when present);
 #   3. pretrain Matrix-SSL on CPU, 3 epochs (--full: 10) (a new work dir each run: nothing
 #      is overwritten);
-#   4. kNN top-1 on the val split: pretrained backbone vs the same backbone at random init,
-#      then the covariance spectrum / effective rank of both (spectrum.png) and the loss and
-#      effective-rank curves of the run (curves.png);
+#   4. kNN top-1 on the val split: pretrained backbone vs its floors (the same backbone at
+#      random init, and the raw pixels with no network), then the covariance spectrum /
+#      effective rank of both (spectrum.png) and the loss and effective-rank curves of the
+#      run (curves.png);
 #   5. (--full) extract the pretrained backbone, fine-tune Mask R-CNN (R18-FPN) on the demo
 #      COCO set with mmdet's own trainer, and print mmdet's COCO bbox / segm AP on its val split.
 # Other arguments go to the pretraining (tools/train.py), e.g. --cfg-options randomness.seed=1
@@ -41,7 +42,7 @@ awk '/Epoch\(train\)/ { match($0, /Epoch\(train\) *\[[0-9]+\]/); epoch = substr(
      END { for (i = 1; i <= n; i++) print last[order[i]] }' "$RUN/pretrain.log"
 CHECKPOINT="$RUN/pretrain/$(cat "$RUN/pretrain/last_checkpoint" | xargs basename)"
 echo "== 2/$STEPS kNN evaluation of $CHECKPOINT"
-$PY tools/knn_eval.py "$CONFIG" "$CHECKPOINT" --random-init --out "$RUN/knn.json"
+$PY tools/knn_eval.py "$CONFIG" "$CHECKPOINT" --random-init --raw-pixels --out "$RUN/knn.json"
 echo "== spectrum of the embeddings and training curves"
 $PY tools/analysis/spectrum.py "$CONFIG" "$CHECKPOINT" --random-init --names "Matrix-SSL" \
     --out-dir "$RUN" 2>&1 | grep -v "task/s"

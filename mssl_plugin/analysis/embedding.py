@@ -82,6 +82,27 @@ def embed_dataset(model, dataset, batch_size: int = 128, normalize: bool = True,
 
 
 @torch.no_grad()
+def embed_pixels(dataset, batch_size: int = 256) -> Tuple[torch.Tensor, torch.Tensor]:
+    """The raw-pixel floor's features: each packed image flattened, L2-normalised.
+
+    What a read-out reaches with no network at all (e.g. 97 % kNN on the demo digits,
+    82 % on Fashion-MNIST): the number a learned feature has to beat.
+
+    Returns:
+        tuple: features :math:`(N, C \\cdot H \\cdot W)` and labels :math:`(N,)` (-1 where
+        the dataset has none).
+    """
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=0,
+                        collate_fn=default_collate)
+    features, labels = [], []
+    for batch in loader:
+        features.append(F.normalize(batch['inputs'].flatten(1).float(), dim=1))
+        labels.append(torch.as_tensor([
+            s.gt_label.item() if 'gt_label' in s else -1 for s in batch['data_samples']]))
+    return torch.cat(features), torch.cat(labels)
+
+
+@torch.no_grad()
 def embed_views(model, dataset, batch_size: int = 128, num_workers: int = 0) -> torch.Tensor:
     """Backbone features of every view of a ``MultiView`` dataset, :math:`(N, q, C)`.
 

@@ -79,11 +79,25 @@ def test_spectrum_png_and_json_match_functional(demo):
 
 def test_knn_eval_is_sane_on_real_digits(demo):
     root, checkpoint, options = demo
-    results = knn_eval.main([DEMO_CONFIG, str(checkpoint), '--random-init',
+    results = knn_eval.main([DEMO_CONFIG, str(checkpoint), '--random-init', '--raw-pixels',
                              '--out', str(root / 'knn.json'), '--cfg-options', *options])
-    assert [r['model'] for r in results] == ['random init', str(checkpoint)]
+    assert [r['model'] for r in results] == ['raw pixels (no network)', 'random init',
+                                             str(checkpoint)]
     assert all(10.0 < r['knn_top1'] <= 100.0 for r in results)  # above chance (10 classes)
     assert json.loads((root / 'knn.json').read_text()) == results
+    # the raw-pixel floor, recomputed from the image files: the number to beat (~97 %)
+    from PIL import Image
+
+    def pixels(split):
+        lines = (root / 'demo_digits' / 'meta' / f'{split}.txt').read_text().split('\n')
+        rows = [line.rsplit(' ', 1) for line in lines if line.strip()]
+        images = [np.asarray(Image.open(root / 'demo_digits' / split / name).convert('RGB'))
+                  for name, _ in rows]
+        x = torch.tensor(np.stack(images), dtype=torch.float32).flatten(1)
+        return (torch.nn.functional.normalize(x, dim=1),
+                torch.tensor([int(label) for _, label in rows]))
+    expected = knn_top1(*pixels('train'), *pixels('val'), k=20, temperature=0.07)
+    assert results[0]['knn_top1'] == pytest.approx(expected, abs=1e-4) and expected > 90.0
     # a perfectly separable toy case: the voting itself
     train = torch.nn.functional.normalize(torch.eye(3), dim=1)
     assert knn_top1(train, torch.tensor([0, 1, 2]), train, torch.tensor([0, 1, 2]),

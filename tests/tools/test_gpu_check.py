@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from tests import warm_python
 from tests.helpers import REPO
 
 pytestmark = pytest.mark.slow
@@ -32,16 +33,19 @@ def test_gpu_bundle_resolves_offline_for_python_312(tmp_path):
 
 
 def test_gpu_check_dry_run_runs_every_step_on_cpu(tmp_path):
+    # the script's Python steps start warm (PYTHON: the fork server's interpreter shim)
+    env = dict(os.environ, **warm_python.interpreter_shim(tmp_path))
     result = subprocess.run(['bash', 'tools/gpu_check.sh', '--cpu-dry-run', '--out',
-                             str(tmp_path)], cwd=REPO, capture_output=True, text=True,
-                            timeout=900)
+                             str(tmp_path / 'out')], cwd=REPO, capture_output=True, text=True,
+                            timeout=900, env=env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    summary = (tmp_path / 'summary.md').read_text()
+    out = tmp_path / 'out'
+    summary = (out / 'summary.md').read_text()
     assert summary.count(': ok in') == 4, summary
-    rows = (tmp_path / 'amp_steps.jsonl').read_text().splitlines()
+    rows = (out / 'amp_steps.jsonl').read_text().splitlines()
     assert len(rows) == 2 and all('"float32"' in row and 'error' not in row for row in rows)
-    assert 'MatrixSSL' in (tmp_path / 'step_bench.txt').read_text()
-    assert 'matrix-ssl' in (tmp_path / 'loss_bench.txt').read_text()
+    assert 'MatrixSSL' in (out / 'step_bench.txt').read_text()
+    assert 'matrix-ssl' in (out / 'loss_bench.txt').read_text()
 
 
 def test_gpu_check_skips_a_step_that_no_longer_fits(tmp_path):

@@ -10,6 +10,7 @@ from mmengine.registry import init_default_scope
 
 import mssl_plugin  # noqa: F401
 from mssl_plugin.engine import StrictPretrainedInit
+from tests import warm_python
 from tests.helpers import REPO, cpu_norms, run_tool
 
 BENCH = os.path.join(REPO, 'configs/matrix_ssl/benchmarks')
@@ -217,7 +218,9 @@ def test_detection_demo_trains_and_evaluates_on_cpu(tmp_path):
          # one validation batch (4 of the 16 demo images): the metric, not its value
          'val_dataloader.dataset.indices=4',
          f'train_dataloader.dataset.data_root={coco}/', f'val_dataloader.dataset.data_root={coco}/',
-         f'val_evaluator.ann_file={coco}/annotations/instances_val.json'], timeout=900)
+         f'val_evaluator.ann_file={coco}/annotations/instances_val.json'], timeout=900,
+        # the launcher's four Python steps start warm (its PYTHON: the fork server's shim)
+        env=warm_python.interpreter_shim(tmp_path))
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
     assert 'loaded 120 tensors' in output  # the strict backbone init ran
