@@ -1,23 +1,28 @@
 """Quality study: Matrix-SSL and M-MAE against their baselines on Fashion-MNIST, fairly.
 
-    .venv/bin/python benchmarks/quality_bench.py [--out-dir work_dirs/quality_bench]
-        [--stage search|seeds|test|report|all] [--methods NAME ...] [--quick]
+    .venv/bin/python benchmarks/quality_bench.py [--study fashion-mnist-48k|fashion-mnist-10k]
+        [--out-dir work_dirs/quality_bench/STUDY] [--stage search|seeds|test|report|all]
+        [--methods NAME ...] [--quick]
 
-Protocol (printed with every table; the grids are declared below in ``METHODS``):
+Protocol (printed with every table; the studies, their methods and grids are declared in
+``study_methods.py``):
 
 * **Data**: Fashion-MNIST (``make data``), grey 28 x 28 px. Pretraining and the read-outs'
-  training rows: the first 10,000 train images (their labels are read only by the
-  read-outs). Selection: 2,000 *held-out train* images (train indices 50,000-51,999).
-  Report: the 10,000 test images, read once, at the end of training, for the selected
-  configs only (the read-outs along the schedule are the held-out ones).
+  training rows (the bank): the first 10,000 (study ``fashion-mnist-10k``, RESULTS.md
+  4.3) or 48,000 train images (``fashion-mnist-48k``, RESULTS.md 7; the default); their
+  labels are read only by the read-outs. Selection: 2,000 *held-out train* images (train
+  indices 50,000-51,999, in neither bank). Report: the 10,000 test images, read once, at
+  the end of training, for the selected configs only (the read-outs along the schedule
+  are the held-out ones).
 * **Floors**: raw pixels (the flattened image) and each architecture at random
   initialisation (BatchNorm statistics re-estimated on the pretraining images), with
   the same read-outs.
 * **Read-outs** on frozen backbone features (ResNet: pooled last stage; ViT: CLS token
   after the final norm, no masking): weighted kNN (k 20, T 0.07, cosine) and a linear
   probe (scikit-learn logistic regression, standardised features, C 1, 1000 L-BFGS
-  steps), at every checkpoint (a quarter, half, three quarters and the end of the
-  schedule).
+  steps), at every checkpoint (10k study: a quarter, half, three quarters and the end
+  of the schedule; 48k study: every 2 of its 6 epochs), with the effective rank of the
+  bank's backbone features (and, for the Siamese methods, of their projector outputs).
 * **Equal budget**: every method gets the same number of configurations (the first
   ``--grid-size`` entries of its grid, ``GRID_SIZE`` = 2 by default so that the study
   fits about 3.5 hours on 2 CPU cores; ``--grid-size 4`` searches every declared entry) with
@@ -25,7 +30,7 @@ Protocol (printed with every table; the grids are declared below in ``METHODS``)
   top-1 at the end of training) is selected and trained again with seeds 1 and 2. The
   masked-image methods share their second entry (lr 1.5e-3), so the ViT search is one
   learning-rate step for each of them.
-* Siamese methods (Matrix-SSL, BYOL, SimSiam, Barlow Twins) share the ResNet-18,
+* Siamese methods (Matrix-SSL, BYOL, SimSiam; Barlow Twins in the 10k study) share the ResNet-18,
   projector, predictor, views, optimiser and schedule; masked-image methods (MAE, U-MAE,
   M-MAE) share one small ViT. Only the algorithm and the searched settings differ.
 
@@ -49,8 +54,8 @@ import warnings
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-from study_methods import (GRID_SIZE, LOSS, MAE_BASE, METHODS, REG,  # noqa: E402,F401
-                           SIAMESE_BASE)
+from study_methods import (DEFAULT_STUDY, GRID_SIZE, LOSS, METHODS, REG,  # noqa: E402,F401
+                           STUDIES)
 
 SEEDS = (0, 1, 2)
 HELDOUT = (50000, 52000)
@@ -72,10 +77,6 @@ def current_names(options):
     return renamed
 
 
-def family_of(method):
-    return METHODS[method]['family']
-
-
 def run_id(method, index, seed):
     return f'{method.replace(" ", "-").lower()}_c{index}_s{seed}'
 
@@ -84,8 +85,10 @@ class Study:
     """Runs, evaluations and the results file of one study directory."""
 
     def __init__(self, out_dir, quick=False, threads=None, label_free=False,
-                 grid_size=GRID_SIZE):
+                 grid_size=GRID_SIZE, study=DEFAULT_STUDY):
         self.out_dir, self.quick, self.threads = out_dir, quick, threads
+        self.study = study
+        self.methods = STUDIES[study]['methods']
         self.grid_size = grid_size
         self.label_free = label_free
         os.makedirs(out_dir, exist_ok=True)
@@ -98,6 +101,7 @@ class Study:
                         row = json.loads(line)
                         self.runs[row['id']] = row
         self._data = {}
+        self._configs = {}
         self.durations = []
 
     # -- data ---------------------------------------------------------------------------
@@ -109,7 +113,7 @@ class Study:
         init_default_scope('mmpretrain')
         common = dict(type='FashionMNIST', data_root=osp.join(REPO, 'data/fashion_mnist'),
                       download=False, pipeline=[dict(type='PackInputs')])
-        images = QUICK['images'] if self.quick else 10000
+        images = QUICK['images'] if self.quick else STUDIES[self.study]['images']
         heldout = QUICK['heldout'] if self.quick else HELDOUT
         self._data = dict(
             bank=DATASETS.build(dict(common, split='train', indices=images)),
@@ -120,11 +124,19 @@ class Study:
 
     # -- training -----------------------------------------------------------------------
     def config_path(self, method):
-        return osp.join(REPO, METHODS[method]['config'])
+        return osp.join(REPO, self.methods[method]['config'])
+
+    def config(self, path):
+        """The config at ``path`` (read once: mmengine resolves ``mmpretrain::`` bases
+        through the packages' metafiles, about half a second per read)."""
+        from mmengine.config import Config
+        if path not in self._configs:
+            self._configs[path] = Config.fromfile(path)
+        return self._configs[path]
 
     def train(self, method, index, seed):
         work_dir = osp.join(self.out_dir, run_id(method, index, seed))
-        options = dict(METHODS[method]['grid'][index])
+        options = dict(self.methods[method]['grid'][index])
         options['randomness.seed'] = seed
         if self.quick:
             options.update({'train_cfg.max_epochs': QUICK['epochs'],
@@ -148,10 +160,9 @@ class Study:
 
     def trained(self, method, index, seed):
         """Whether this run's work dir already holds its complete last-epoch checkpoint."""
-        from mmengine.config import Config
         from mssl_plugin.engine.checkpoint_files import is_complete_checkpoint
         epochs = QUICK['epochs'] if self.quick else \
-            Config.fromfile(self.config_path(method)).train_cfg.max_epochs
+            self.config(self.config_path(method)).train_cfg.max_epochs
         last = osp.join(self.out_dir, run_id(method, index, seed), f'epoch_{epochs}.pth')
         return osp.isfile(last) and is_complete_checkpoint(last)
 
@@ -163,10 +174,50 @@ class Study:
         data = self.datasets()
         torch.manual_seed(seed)
         model = build_model_with_backbone(cfg, checkpoint, seed, verbose=False)
+        # the images are in memory and the pipeline only packs them: loader workers would
+        # cost more to start than they save
         if checkpoint is None:
-            reestimate_batchnorm(model, data['bank'])
-        return {split: embed_dataset(model, data[split], 256, progress=False)
-                for split in splits}
+            reestimate_batchnorm(model, data['bank'], num_workers=0)
+        features = {split: embed_dataset(model, data[split], 256, progress=False,
+                                         num_workers=0) for split in splits}
+        self._model = model
+        return features
+
+    PROJECTOR_IMAGES = 10000  # enough rows for the spectrum of a 256-d covariance
+
+    def effective_ranks(self, features, checkpoint):
+        """Effective rank of the covariance of the bank's (L2-normalised) backbone
+        features and, for a model with a projector (the Siamese methods' ``neck``, an
+        mmpretrain ``NonLinearNeck``, its weights read from ``checkpoint``), of the projector
+        outputs of the first
+        ``PROJECTOR_IMAGES`` bank images. Uses the model :meth:`features` built last."""
+        import torch
+        from mmengine.dataset import default_collate
+        from torch.utils.data import DataLoader, Subset
+
+        from mssl_plugin import functional as F
+        from mssl_plugin.engine import load_checkpoint_file
+        ranks = dict(erank_backbone=round(float(
+            F.effective_rank(F.covariance(features['bank'][0].double()))), 2))
+        from mmpretrain.models.necks import NonLinearNeck
+        model = self._model
+        if not isinstance(getattr(model, 'neck', None), NonLinearNeck):
+            return ranks  # the ViTs' neck is their pixel decoder, no projector
+        state = load_checkpoint_file(checkpoint)['state_dict']
+        model.neck.load_state_dict({k[5:]: v for k, v in state.items()
+                                    if k.startswith('neck.')})
+        model.eval()
+        bank = self.datasets()['bank']
+        subset = Subset(bank, range(min(len(bank), self.PROJECTOR_IMAGES)))
+        outputs = []
+        with torch.no_grad():
+            for batch in DataLoader(subset, batch_size=256, collate_fn=default_collate):
+                inputs = model.data_preprocessor(dict(inputs=[batch['inputs']],
+                                                      data_samples=None), False)['inputs'][0]
+                outputs.append(model.neck(model.backbone(inputs))[0])
+        ranks['erank_projector'] = round(float(
+            F.effective_rank(F.covariance(torch.cat(outputs).double()))), 2)
+        return ranks
 
     @staticmethod
     def readouts(features, query):
@@ -184,13 +235,13 @@ class Study:
         return sorted(found)
 
     def evaluate(self, method, work_dir, split, last_only=False):
-        from mmengine.config import Config
-        cfg = Config.fromfile(self.config_path(method))
+        cfg = self.config(self.config_path(method))
         readouts = {}
         found = self.checkpoints(work_dir)
         for epoch, path in found[-1:] if last_only else found:
             features = self.features(cfg, path, ('bank', split))
-            readouts[str(epoch)] = self.readouts(features, split)
+            readouts[str(epoch)] = dict(self.readouts(features, split),
+                                        **self.effective_ranks(features, path))
         return readouts
 
     def record(self, row):
@@ -203,10 +254,10 @@ class Study:
         key = run_id(method, index, seed)
         if key in self.runs:
             recorded = current_names(self.runs[key]['options'])
-            if recorded != METHODS[method]['grid'][index]:
+            if recorded != self.methods[method]['grid'][index]:
                 raise ValueError(
                     f'{key} is recorded in {self.results_path} with options {recorded}, but '
-                    f'the grid now declares {METHODS[method]["grid"][index]}: restore the '
+                    f'the grid now declares {self.methods[method]["grid"][index]}: restore the '
                     'grid entry, or delete that run\'s line (and its work dir) to retrain it')
             return self.runs[key]
         eta = ''
@@ -217,7 +268,7 @@ class Study:
         start = time.time()
         if self.trained(method, index, seed):
             # training finished but the evaluation was interrupted: evaluate, do not retrain
-            options = dict(METHODS[method]['grid'][index])
+            options = dict(self.methods[method]['grid'][index])
             train_s, work_dir = 0.0, osp.join(self.out_dir, key)
             print('  training already finished: evaluating its checkpoints', flush=True)
         else:
@@ -225,11 +276,11 @@ class Study:
         if options is None:
             print(f'  failed: see {osp.join(self.out_dir, key + ".log")}', flush=True)
             row = dict(id=key, method=method, config=index, seed=seed, failed=True,
-                       options=METHODS[method]['grid'][index], train_s=round(train_s))
+                       options=self.methods[method]['grid'][index], train_s=round(train_s))
             self.record(row)
             return row
         row = dict(id=key, method=method, config=index, seed=seed, failed=False,
-                   options=METHODS[method]['grid'][index], train_s=round(train_s),
+                   options=self.methods[method]['grid'][index], train_s=round(train_s),
                    work_dir=work_dir, heldout=self.evaluate(method, work_dir, 'heldout'))
         self.record(row)
         self.durations.append(time.time() - start)
@@ -310,7 +361,6 @@ class Study:
 
     def floors(self):
         import torch
-        from mmengine.config import Config
         from mssl_plugin.analysis import knn_top1, linear_probe_top1
         if 'floor_pixels' not in self.runs:
             print('floor: raw pixels', flush=True)
@@ -331,12 +381,12 @@ class Study:
                                        torch.nn.functional.normalize(x, dim=1), y), 2),
                     linear=round(linear_probe_top1(bank_x, bank_y, x, y), 2))
             self.record(row)
-        for family, config in (('siamese', SIAMESE_BASE), ('mae', MAE_BASE)):
+        for family, config in STUDIES[self.study]['floors'].items():
             key = f'floor_random_{family}'
             if key in self.runs:
                 continue
             print(f'floor: random init ({family})', flush=True)
-            cfg = Config.fromfile(osp.join(REPO, config))
+            cfg = self.config(osp.join(REPO, config))
             row = dict(id=key, floor=True)
             for seed in SEEDS:
                 features = self.features(cfg, None, ('bank', 'heldout', 'test'), seed)
@@ -352,7 +402,7 @@ class Study:
             rows = [self.runs.get(run_id(method, index, s)) for s in SEEDS] \
                 if index is not None else []
             rows = [r for r in rows if r and not r['failed']]
-            entry = dict(config=index, options=METHODS[method]['grid'][index]
+            entry = dict(config=index, options=self.methods[method]['grid'][index]
                          if index is not None else None, seeds=[r['seed'] for r in rows])
             for split in ('heldout', 'test'):
                 finals = [r[split][max(r[split], key=int)] for r in rows if split in r]
@@ -372,7 +422,7 @@ class Study:
                     'failed']}
             table[method] = entry
         floors = {k: v for k, v in self.runs.items() if v.get('floor')}
-        grids = {m: METHODS[m]['grid'][:self.grid_size] for m in methods}
+        grids = {m: self.methods[m]['grid'][:self.grid_size] for m in methods}
         return dict(methods=table, floors=floors, grids=grids, grid_size=self.grid_size,
                     protocol=__doc__.split('Protocol')[1].split('Every run')[0].strip())
 
@@ -483,10 +533,13 @@ def plot(summary, out_dir):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--out-dir', default=osp.join(REPO, 'work_dirs/quality_bench'))
+    parser.add_argument('--study', default=DEFAULT_STUDY, choices=list(STUDIES),
+                        help=f'which study (default {DEFAULT_STUDY}): ' + '; '.join(
+                            f'{name}: {study["about"]}' for name, study in STUDIES.items()))
+    parser.add_argument('--out-dir', help='default: work_dirs/quality_bench/STUDY')
     parser.add_argument('--stage', default='all',
                         choices=['search', 'seeds', 'test', 'report', 'all'])
-    parser.add_argument('--methods', nargs='+', default=list(METHODS), choices=list(METHODS))
+    parser.add_argument('--methods', nargs='+', help='default: every method of the study')
     parser.add_argument('--quick', action='store_true',
                         help='one tiny run per method (first config, seed 0): a smoke test')
     parser.add_argument('--grid-size', type=int, default=GRID_SIZE, choices=range(1, 5),
@@ -497,13 +550,20 @@ def main(argv=None):
                         help='measure RankMe / LiDAR of every checkpoint as soon as its run '
                              'ends (benchmarks/label_free_bench.py, its default sizes)')
     args = parser.parse_args(argv)
+    methods = STUDIES[args.study]['methods']
+    args.methods = args.methods or list(methods)
+    unknown = [m for m in args.methods if m not in methods]
+    if unknown:
+        parser.error(f'--methods {" ".join(unknown)}: not in study {args.study} '
+                     f'(its methods: {", ".join(methods)})')
+    args.out_dir = args.out_dir or osp.join(REPO, 'work_dirs/quality_bench', args.study)
     sys.path.insert(0, REPO)
     from tools.prepare_fashion_mnist import MISSING_HELP, is_prepared
     if not is_prepared(osp.join(REPO, 'data/fashion_mnist')):
         sys.exit(MISSING_HELP)
     import mssl_plugin  # noqa: F401  (registers the plugin before the dataset builds)
     study = Study(args.out_dir, quick=args.quick, threads=args.threads,
-                  label_free=args.label_free, grid_size=args.grid_size)
+                  label_free=args.label_free, grid_size=args.grid_size, study=args.study)
     if args.quick:
         for position, method in enumerate(args.methods, 1):
             study.do_run(method, 0, 0, position, len(args.methods))

@@ -1,7 +1,13 @@
-"""The methods of the Fashion-MNIST study and their search grids, in one place.
+"""The Fashion-MNIST studies: their methods, search grids and sizes, in one place.
 
 Read by ``quality_bench.py`` (training, read-outs) and ``label_free_bench.py`` (RankMe /
 LiDAR of the study's checkpoints), which therefore need not import each other for it.
+
+Two studies (``STUDIES``): the first (RESULTS.md 4.3, 2026-12-01) pretrained on 10,000
+images for 4 (ResNet) / 8 (ViT) epochs; the second (RESULTS.md 7) on 48,000 images (every
+train image but the held-out ones) for 6 epochs, the regime where features have to beat the
+raw pixels. Same networks, views and grids; the second drops Barlow Twins (last of its
+family in the first) to afford the longer runs.
 """
 
 SIAMESE_BASE = 'configs/matrix_ssl/matrix-ssl_resnet18-w32_1xb128-coslr-4e_fashion-mnist.py'
@@ -60,3 +66,25 @@ METHODS = {
         {REG + 'mu': 1.0},
     ]),
 }
+
+# the second study: 48,000 pretraining images (train indices 0-47,999; the held-out ones
+# are 50,000-51,999), 6 epochs of 375 iterations, read-outs every 2 epochs
+SIAMESE_48K = 'configs/matrix_ssl/matrix-ssl_resnet18-w32_1xb128-coslr-6e_fashion-mnist-48k.py'
+MAE_48K = 'configs/m_mae/m-mae_vit-tiny-p4_1xb128-coslr-6e_fashion-mnist-48k.py'
+CONFIGS_48K = {
+    'Matrix-SSL': SIAMESE_48K,
+    'BYOL': 'benchmarks/configs/byol_resnet18-w32_1xb128-coslr-6e_fashion-mnist-48k.py',
+    'SimSiam': 'benchmarks/configs/simsiam_resnet18-w32_1xb128-coslr-6e_fashion-mnist-48k.py',
+    'MAE': MAE_48K, 'U-MAE': MAE_48K, 'M-MAE': MAE_48K,
+}
+METHODS_48K = {name: dict(METHODS[name], config=config) for name, config in CONFIGS_48K.items()}
+
+STUDIES = {
+    'fashion-mnist-10k': dict(
+        images=10000, methods=METHODS, floors=dict(siamese=SIAMESE_BASE, mae=MAE_BASE),
+        about='10,000 pretraining images, 4 (ResNet) / 8 (ViT) epochs (RESULTS.md 4.3)'),
+    'fashion-mnist-48k': dict(
+        images=48000, methods=METHODS_48K, floors=dict(siamese=SIAMESE_48K, mae=MAE_48K),
+        about='48,000 pretraining images, 6 epochs (RESULTS.md 7)'),
+}
+DEFAULT_STUDY = 'fashion-mnist-48k'

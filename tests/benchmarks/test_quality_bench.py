@@ -35,8 +35,8 @@ def test_quick_study_trains_evaluates_and_reports_every_method(tmp_path, monkeyp
     # a run is appended when trained and again with its test read-out: the last row wins
     rows = list({r['id']: r for r in map(json.loads, lines)}.values())
     methods = {r['method'] for r in rows if not r.get('floor')}
-    assert methods == {'Matrix-SSL', 'BYOL', 'SimSiam', 'Barlow Twins', 'MAE', 'U-MAE',
-                       'M-MAE'}
+    # the default study: 48k images, 6 epochs (the quick run shrinks both)
+    assert methods == {'Matrix-SSL', 'BYOL', 'SimSiam', 'MAE', 'U-MAE', 'M-MAE'}
     assert not [r['id'] for r in rows if r.get('failed')], stdout
     for row in rows:
         if row.get('floor'):
@@ -44,6 +44,14 @@ def test_quick_study_trains_evaluates_and_reports_every_method(tmp_path, monkeyp
         assert row['test'] and row['heldout']
         for values in row['test'].values():
             assert 0.0 <= values['knn'] <= 100.0 and 0.0 <= values['linear'] <= 100.0
+        # effective ranks along the schedule: the backbone's for all, the projector's for
+        # the Siamese methods (at most the 256 dimensions, at least 1)
+        for values in row['heldout'].values():
+            assert 1.0 <= values['erank_backbone'] <= 256.0
+            siamese = row['method'] in ('Matrix-SSL', 'BYOL', 'SimSiam')
+            assert ('erank_projector' in values) == siamese, (row['method'], values)
+            if siamese:
+                assert 1.0 <= values['erank_projector'] <= 256.0
     assert {'floor_pixels', 'floor_random_siamese', 'floor_random_mae'} <= {
         r['id'] for r in rows}
     assert 'raw pixels' in stdout and 'random R18' in stdout

@@ -35,3 +35,21 @@ def test_selection_reads_only_the_searched_entries(tmp_path):
     assert study.selected('U-MAE') == 0
     study.grid_size = 2
     assert study.selected('U-MAE') is None  # config 1 not trained yet
+
+
+def test_every_config_of_every_study_builds_its_model():
+    """Both studies' configs (the 10k study's are no longer trained by the quick run)."""
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import MODELS
+
+    import mssl_plugin  # noqa: F401
+    init_default_scope('mmpretrain')
+    configs = {method['config'] for study in quality_bench.STUDIES.values()
+               for method in study['methods'].values()}
+    assert len(configs) == 9, configs
+    for config in sorted(configs):
+        cfg = Config.fromfile(f'{REPO}/{config}')
+        assert MODELS.build(cfg.model) is not None, config
+    assert set(quality_bench.STUDIES['fashion-mnist-48k']['methods']) == {
+        'Matrix-SSL', 'BYOL', 'SimSiam', 'MAE', 'U-MAE', 'M-MAE'}
