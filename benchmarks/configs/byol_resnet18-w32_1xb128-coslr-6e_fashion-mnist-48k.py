@@ -1,7 +1,8 @@
 # Second quality study's baseline (benchmarks/quality_bench.py --study fashion-mnist-48k): the
 # 4-epoch baseline (byol_resnet18-w32_1xb128-coslr-4e_fashion-mnist.py) with exactly the
-# data and schedule of ../../configs/matrix_ssl/matrix-ssl_resnet18-w32_1xb128-coslr-6e_fashion-mnist-48k.py:
-# 48,000 images, 6 epochs, checkpoints every 2 epochs.
+# data and schedule of the Matrix-SSL 48k recipe (configs/matrix_ssl/
+# matrix-ssl_resnet18-w32_1xb128-coslr-6e_fashion-mnist-48k.py): 48,000 images, 6 epochs,
+# checkpoints every 2 epochs.
 _base_ = './byol_resnet18-w32_1xb128-coslr-4e_fashion-mnist.py'
 
 num_pretrain_images = 48000
