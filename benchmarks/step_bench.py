@@ -14,6 +14,11 @@ the median step time and the ratio to the baseline of the same run are printed.
 SyncBN as BN: one process), ``--amp bf16|fp16`` under mmengine's ``AmpOptimWrapper``;
 images per second and, on CUDA, each model's peak memory are printed too.
 
+``--save`` times the checkpoint a stop on a signal writes (``PreemptionHook`` through
+``AtomicCheckpointHook``) for the Matrix-SSL model: weights (online and EMA target) and
+optimiser state after one step, written as mmengine's runner writes them to a hidden
+name and renamed into place: the number to size a scheduler's grace time on.
+
 Last, the per-iteration cost of ``PreemptionHook``'s check (one all-reduce of one
 number across the ranks), timed in a 2-process gloo group (``--ranks``) and given as a
 share of the Matrix-SSL step measured above.
@@ -144,6 +149,31 @@ def bench_preemption_check(step_seconds, ranks=2, calls=2000):
           f'the Matrix-SSL step above ({1e3 * step_seconds:.0f} ms)')
 
 
+def bench_checkpoint_save(model_cfg, optim_cfg, data, device='cpu', repeats=3):
+    import os
+    import tempfile
+
+    from mmengine.runner.checkpoint import save_checkpoint, weights_to_cpu
+    model, optim = build(model_cfg, optim_cfg, device)
+    model.train_step(data, optim)  # the optimiser state exists after the first step
+    seconds = []
+    with tempfile.TemporaryDirectory() as folder:
+        target = os.path.join(folder, 'iter_1.pth')
+        for _ in range(repeats):
+            start = time.perf_counter()
+            checkpoint = dict(meta=dict(iter=1), state_dict=weights_to_cpu(model.state_dict()),
+                              optimizer=optim.state_dict())
+            partial = os.path.join(folder, '.iter_1.pth.partial')
+            save_checkpoint(checkpoint, partial)
+            os.replace(partial, target)
+            seconds.append(time.perf_counter() - start)
+        size = os.path.getsize(target) / 2**20
+    print(f'\ncheckpoint a stop writes (MatrixSSL: weights, EMA target, optimiser state): '
+          f'{size:.0f} MiB in {statistics.median(seconds):.2f} s (median of {repeats}, '
+          f'min {min(seconds):.2f} s)')
+    return statistics.median(seconds)
+
+
 def bench(group, variants, optim_cfg, data, steps, rounds, device='cpu'):
     built = {name: build(cfg, optim_cfg, device) for name, cfg in variants.items()}
     memory = {}
@@ -187,6 +217,8 @@ def main():
                         help='the published ResNet-50 / ViT-B/16 models at 224 px')
     parser.add_argument('--amp', choices=['bf16', 'fp16'],
                         help="mmengine's AmpOptimWrapper in this dtype")
+    parser.add_argument('--save', action='store_true',
+                        help='also time the checkpoint a stop on a signal writes')
     parser.add_argument('--ranks', type=int, default=2,
                         help='processes for the PreemptionHook check (0: skip it)')
     args = parser.parse_args()
@@ -207,6 +239,10 @@ def main():
                     siamese_variants(ssl_cfg.model),
                     amp_optim(ssl_cfg.optim_wrapper, args.amp), batch(2, size, args.batch),
                     args.steps, args.rounds, args.device)
+    if args.save:
+        bench_checkpoint_save(siamese_variants(ssl_cfg.model)['MatrixSSL'],
+                              amp_optim(ssl_cfg.optim_wrapper, args.amp),
+                              batch(2, size, args.batch), args.device)
     mae_cfg = Config.fromfile(MMAE_IMAGENET if args.imagenet else MMAE)
     mae_name = 'ViT-B/16' if args.imagenet else 'ViT 4x128 patch 4'
     bench(f'{mae_name}, {size} px, {args.amp or "float32"}',
