@@ -26,6 +26,7 @@ machine without CUDA an ``AmpOptimWrapper`` runs as a float32 ``OptimWrapper`` (
 check covers AMP). Loop, sampler, dataset wrappers, hooks and model stay the shipped ones.
 """
 import contextlib
+import copy
 import functools
 import math
 import os
@@ -73,6 +74,18 @@ SCHEDULE_PREFIX = 'param_scheduler.'
 
 
 @functools.lru_cache(maxsize=None)
+def _read_config(config: str) -> Config:
+    return Config.fromfile(osp.join(CONFIG_ROOT, config))
+
+
+def read_config(config: str) -> Config:
+    """``Config.fromfile`` of a shipped config, read once per process (a read resolves the
+    ``mmpretrain::`` / ``mmdet::`` bases through the packages' metafiles: about a second);
+    a copy, so a caller may change it."""
+    return copy.deepcopy(_read_config(config))
+
+
+@functools.lru_cache(maxsize=None)
 def flat_config(config: str) -> dict:
     """The resolved config as ``{'a.b.0.c': value}`` (``_scope_`` markers left out: the
     same type resolves in the same registry with or without them)."""
@@ -89,7 +102,7 @@ def flat_config(config: str) -> dict:
         else:
             out[prefix[:-1]] = node
 
-    visit(Config.fromfile(osp.join(CONFIG_ROOT, config)).to_dict(), '')
+    visit(_read_config(config).to_dict(), '')
     return out
 
 
@@ -284,7 +297,7 @@ class ShippedRuns:
 
     def _train(self, config: str) -> dict:
         path = osp.join(CONFIG_ROOT, config)
-        cfg = Config.fromfile(path)
+        cfg = read_config(config)
         work_dir = osp.join(self.out, 'work', config.replace('/', '_')[:-3])
         options = shrink_options(cfg)
         start = time.perf_counter()
@@ -313,7 +326,9 @@ class ShippedRuns:
                 f'model.backbone.init_cfg.checkpoint={self.backbone_for(cfg)}']
         args = parse_args([path, '--work-dir', work_dir, '--cfg-options', *options])
         with working_directory(self.workspace):
-            cfg = merge_args(Config.fromfile(args.config), args)
+            # what tools/train.py does with Config.fromfile(args.config), from the copy
+            # read once
+            cfg = merge_args(cfg, args)
             float32_on_cpu(cfg)
             check_data_root(cfg)
             with one_line_errors(args.verbose):
@@ -353,7 +368,7 @@ def assert_schedule_covers_training(config: str) -> None:
     where training ends (a 1600-epoch config whose cosine stopped at 800 would fail)."""
     from mmengine.optim import OptimWrapper
     from mmengine.registry import PARAM_SCHEDULERS, init_default_scope
-    cfg = Config.fromfile(osp.join(CONFIG_ROOT, config))
+    cfg = read_config(config)
     if not cfg.get('param_scheduler'):
         return
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
