@@ -4,14 +4,15 @@ The objectives take the whole batch; ``gather_rows`` (what the heads call) makes
 """
 import os
 import socket
+import subprocess
 import tempfile
 
 import pytest
 import torch
 import torch.distributed as dist
-import torch.multiprocessing as mp
 
 from mssl_plugin import functional as F
+from tests import warm_python
 
 pytestmark = pytest.mark.dist
 WORLD_SIZE = 2
@@ -68,8 +69,16 @@ def _worker(rank, port, sizes, dim, out_dir):
                 ids=['equal-halves-m<d', 'unequal-halves-m>d'])
 def distributed_results(request):
     sizes, dim = request.param
+    port = free_port()
     with tempfile.TemporaryDirectory() as out_dir:
-        mp.spawn(_worker, args=(free_port(), sizes, dim, out_dir), nprocs=WORLD_SIZE)
+        # two real processes, forked from the warm server (a spawned interpreter would
+        # spend ~9 s importing the stack that importing mssl_plugin pulls in)
+        ranks = [warm_python.popen(
+            ['-c', f'from tests.functional.test_distributed import _worker; '
+                   f'_worker({rank}, {port}, {sizes!r}, {dim}, {out_dir!r})'],
+            stdout=subprocess.DEVNULL) for rank in range(WORLD_SIZE)]
+        codes = [rank.wait_or_kill(300) for rank in ranks]
+        assert codes == [0] * WORLD_SIZE, codes
         results = [torch.load(os.path.join(out_dir, f'rank{r}.pt')) for r in range(WORLD_SIZE)]
     return sizes, dim, results
 
