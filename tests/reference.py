@@ -24,9 +24,9 @@ def logm_eigh(q):
 
 def logm_taylor(q, order=4):
     x = q - torch.eye(q.shape[0], dtype=q.dtype)
-    result = torch.zeros_like(q)
-    power = torch.eye(q.shape[0], dtype=q.dtype)
-    for k in range(1, order + 1):
+    result = x.clone()
+    power = x
+    for k in range(2, order + 1):
         power = power @ x
         result = result + (-1) ** (k + 1) / k * power
     return result

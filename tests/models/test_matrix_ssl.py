@@ -1,4 +1,5 @@
 import glob
+import json
 import math
 import os
 
@@ -231,6 +232,16 @@ CONFIGS = sorted(f for f in glob.glob(os.path.join(REPO, 'configs/**/*.py'), rec
                  if '_base_' not in f)
 
 
+BUILT = {}  # model dict -> model: schedule variants (100-1600e) share one model
+
+
+def build_once(cfg, registry):
+    key = (cfg.get('default_scope'), json.dumps(cfg.model.to_dict(), sort_keys=True, default=str))
+    if key not in BUILT:
+        BUILT[key] = registry.build(cpu_norms(cfg.model))
+    return BUILT[key]
+
+
 @pytest.mark.parametrize('path', CONFIGS, ids=[os.path.relpath(c, REPO) for c in CONFIGS])
 def test_every_config_builds_on_cpu(path):
     cfg = Config.fromfile(path)
@@ -240,10 +251,10 @@ def test_every_config_builds_on_cpu(path):
         from mmdet.registry import MODELS as DET_MODELS
         from mmengine.registry import init_default_scope
         init_default_scope('mmdet')
-        model = DET_MODELS.build(cpu_norms(cfg.model))
+        model = build_once(cfg, DET_MODELS)
         assert model.roi_head.with_mask
         return
-    model = MODELS.build(cpu_norms(cfg.model))
+    model = build_once(cfg, MODELS)
     assert sum(p.numel() for p in model.parameters()) > 0
     if cfg.model.type == 'MatrixSSL':
         if 'resnet50' in os.path.basename(path) or path.endswith('matrix_ssl_r50.py'):
