@@ -15,7 +15,6 @@ dir's last checkpoint by itself, as ``--resume`` would.
 import argparse
 import os
 import os.path as osp
-import sys
 import warnings
 
 warnings.filterwarnings('ignore', message='pkg_resources is deprecated', category=UserWarning)
@@ -26,7 +25,7 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 import mssl_plugin  # noqa: E402,F401  (registers `mssl_plugin::` before Config.fromfile)
-from mssl_plugin.compat import prepare_cpu_distributed  # noqa: E402
+from mssl_plugin.compat import end_distributed_process, prepare_cpu_distributed  # noqa: E402
 from mssl_plugin.engine import TrainingPreempted  # noqa: E402
 from .common import one_line_errors, parse_common  # noqa: E402
 
@@ -114,30 +113,6 @@ def main(argv=None):
         try:
             runner.train()
         except TrainingPreempted:
-            close_process_group()  # every rank stopped at the same iteration
+            end_distributed_process()  # every rank stopped at the same iteration
             raise
-    close_process_group()
-
-
-def close_process_group():
-    """Leave the process group together, then end the process without the interpreter's
-    teardown. A gloo rank of torch 2.14 can abort in that teardown ("terminate called
-    without an active exception", exit -6: seen on a rank after a finished 2-process run,
-    barrier and ``destroy_process_group`` done), and torchrun then reports a finished
-    job as failed. Everything the run wrote is closed by then; logs and streams are
-    flushed before ``os._exit``. A stop by signal leaves with code 0 the same way."""
-    import logging
-
-    import torch.distributed as dist
-    if not (dist.is_available() and dist.is_initialized()):
-        return
-    dist.barrier()
-    dist.destroy_process_group()
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
-
-
-if __name__ == '__main__':
-    main()
+    end_distributed_process()
