@@ -16,19 +16,20 @@ import pytest
 
 import mssl_plugin  # noqa: F401  (mmengine's checkpoint types load with weights_only)
 from tests import warm_python
-from tests.helpers import REPO, assert_same_training_state
-from tests.tools.epoch_runs import final_state
+from tests.helpers import REPO, TINY_CONFIG, assert_same_training_state
+from tests.tools.epoch_runs import epoch_run_config, final_state
 
 pytestmark = pytest.mark.slow
 CONFIG = os.path.join(REPO, 'tests/configs/vit-tiny-p4-linear_2xb16-2e_digits_preemption.py')
 ITERS = 12
 
 
-def train(work_dir, data, *options, resume=False, env=None):
-    args = ['tools/train.py', CONFIG, '--work-dir', str(work_dir)]
+def train(work_dir, data, *options, resume=False, env=None, config=CONFIG):
+    args = ['tools/train.py', config, '--work-dir', str(work_dir)]
     args += ['--resume'] if resume else []
-    args += ['--cfg-options', f'train_dataloader.dataset.data_root={data}',
-             f'val_dataloader.dataset.data_root={data}', *options]
+    data_options = [f'train_dataloader.dataset.data_root={data}'] + (
+        [f'val_dataloader.dataset.data_root={data}'] if config == CONFIG else [])
+    args += ['--cfg-options', *data_options, *options]
     with open(work_dir.parent / f'{work_dir.name}.out', 'ab') as out:
         process = warm_python.popen(args, env=env, stdout=out, stderr=subprocess.STDOUT,
                                     start_new_session=True)
@@ -107,6 +108,38 @@ def test_under_slurm_the_stop_requeues_and_the_requeued_job_resumes_by_itself(
     code, output = train(work_dir, demo_data, env=dict(env, SLURM_RESTART_COUNT='1'))
     assert code == 0, output[-3000:]
     assert "Slurm requeue 1: resuming from the work dir's last checkpoint" in output
+    final = final_state(work_dir)
+    assert final['meta']['iter'] == ITERS
+    assert_same_training_state(final, straight)
+
+
+SIGNAL_HOOK_AND_NO_PERIODIC_CHECKPOINT = """
+custom_imports = dict(imports=['mssl_plugin', 'tests.signal_at_hook'], allow_failed_imports=False)
+custom_hooks = [dict(type='SignalAtHook', moment=None)]
+default_hooks = dict(checkpoint=dict(interval=1000), logger=dict(type='LoggerHook', interval=1))
+"""
+
+
+def test_matrix_ssl_stopped_mid_epoch_resumes_with_its_ema_target(demo_data, tmp_path):
+    """The Matrix-SSL digits config at width 8 (``TINY_CONFIG``: the shipped one's layers,
+    EMA target, momentum schedule, hooks and loss), two persistent data workers, no periodic
+    checkpoint, 2 epochs of 6 iterations: a SIGTERM to the whole
+    group in iteration 4 stops the run at 4 with exit 0, and ``--resume`` ends with the
+    uninterrupted run's weights, EMA target, its step count, optimiser state and lr."""
+    config = epoch_run_config(tmp_path, TINY_CONFIG, demo_data)
+    with open(config, 'a') as f:
+        f.write(SIGNAL_HOOK_AND_NO_PERIODIC_CHECKPOINT)
+    code, output = train(tmp_path / 'straight', demo_data, config=config)
+    assert code == 0, output[-3000:]
+    straight = final_state(tmp_path / 'straight')
+    work_dir = tmp_path / 'stopped'
+    code, output = train(work_dir, demo_data, *signal_at('before_train_iter', 3), config=config)
+    assert code == 0, output[-3000:]
+    lines = [line for line in output.splitlines() if 'stopped by SIGTERM' in line]
+    assert len(lines) == 1 and 'at iteration 4: saved' in lines[0], output[-3000:]
+    assert [p.name for p in work_dir.glob('*.pth')] == ['iter_4.pth']  # the stop's only
+    code, output = train(work_dir, demo_data, resume=True, config=config)
+    assert code == 0, output[-3000:]
     final = final_state(work_dir)
     assert final['meta']['iter'] == ITERS
     assert_same_training_state(final, straight)
