@@ -116,3 +116,7 @@ def main(argv=None):
             end_distributed_process()  # every rank stopped at the same iteration
             raise
     end_distributed_process()
+
+
+if __name__ == '__main__':
+    main()
