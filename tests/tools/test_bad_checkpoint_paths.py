@@ -153,12 +153,14 @@ def process_answers_in_one_line(result, path, expected):
 
 def test_tools_end_the_process_with_one_line(bad, data, tmp_path):
     """Exit code and screen of whole processes: the plugin's tools/train.py, and mmdet's
-    own tools/train.py, where the plugin owns no ``main`` (a detection config's weights)."""
+    own tools/train.py, where the plugin owns no ``main`` (a detection config's weights).
+    Both forked from the warm server, which has not imported the plugin: the config's
+    ``custom_imports`` bring it in, as in a fresh interpreter."""
     import mmdet
     paths, _ = bad
     path = paths['code-running']
     ours = run_tool(['tools/train.py', TINY_CONFIG, '--work-dir', str(tmp_path / 'ours'),
-                     *train_options(data), f'load_from={path}'], fresh=True)
+                     *train_options(data), f'load_from={path}'])
     process_answers_in_one_line(ours, path, KINDS['code-running'])
     coco = data.parent / 'demo_coco'
     mmdet_train = os.path.join(os.path.dirname(mmdet.__file__), '.mim', 'tools', 'train.py')
@@ -167,5 +169,5 @@ def test_tools_end_the_process_with_one_line(bad, data, tmp_path):
                        '--cfg-options', f'train_dataloader.dataset.data_root={coco}/',
                        f'val_dataloader.dataset.data_root={coco}/',
                        f'val_evaluator.ann_file={coco}/annotations/instances_val.json',
-                       f'model.backbone.init_cfg.checkpoint={path}'], fresh=True)
+                       f'model.backbone.init_cfg.checkpoint={path}'])
     process_answers_in_one_line(result, path, KINDS['code-running'])
