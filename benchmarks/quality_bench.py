@@ -426,11 +426,29 @@ class Study:
         return dict(methods=table, floors=floors, grids=grids, grid_size=self.grid_size,
                     protocol=__doc__.split('Protocol')[1].split('Every run')[0].strip())
 
+    def complete(self, methods):
+        """Whether every method's selected config has its 3 seeds read on the test split,
+        and the floors are measured: the study's table is final."""
+        for method in methods:
+            index = self.selected(method)
+            if index is None:
+                return False
+            rows = [self.runs.get(run_id(method, index, seed)) for seed in SEEDS]
+            if not all(row and not row['failed'] and 'test' in row for row in rows):
+                return False
+        return all(key in self.runs for key in ('floor_pixels', 'floor_random_siamese',
+                                                'floor_random_mae'))
+
     def report(self, methods):
         summary = self.summary(methods)
         with open(osp.join(self.out_dir, 'summary.json'), 'w') as f:
             json.dump(summary, f, indent=1)
         print(format_table(summary))
+        if self.complete(methods):
+            table = readme_table(summary, {m: self.methods[m]['family'] for m in methods})
+            with open(osp.join(self.out_dir, 'readme_table.md'), 'w') as f:
+                f.write(table + '\n')
+            print(f'\nREADME table ({osp.join(self.out_dir, "readme_table.md")}):\n{table}')
         try:
             plot(summary, self.out_dir)
         except ImportError as error:  # matplotlib is optional
@@ -443,6 +461,48 @@ def _mean_std(values):
         return '-'
     spread = statistics.stdev(values) if len(values) > 1 else 0.0
     return f'{statistics.mean(values):.2f} +- {spread:.2f} (n={len(values)})'
+
+
+PLUGIN_METHODS = ('Matrix-SSL', 'M-MAE')
+README_FLOORS = {'siamese': ('floor_random_siamese', 'random init ResNet-18 w32'),
+                 'mae': ('floor_random_mae', 'random init ViT')}
+README_COLUMNS = (('heldout', 'knn'), ('heldout', 'linear'), ('test', 'knn'), ('test', 'linear'))
+
+
+def readme_table(summary, families):
+    """The README's table (top-1 %, mean +- std over seeds) from a study's summary:
+    raw pixels, then per family its random-init floor and its methods; a plugin method's
+    name is bold, and so is each cell where it leads its family. ``families``: method ->
+    family, in the order to list them."""
+    def cell(values, bold=False):
+        text = f'{values[0]:.2f}' if len(values) == 1 else \
+            f'{statistics.mean(values):.2f} +- {statistics.stdev(values):.2f}'
+        return f'**{text}**' if bold else text
+
+    def floor_values(key):
+        row = summary['floors'][key]
+        return [[v[readout] for v in (row[split] if isinstance(row[split], list)
+                                      else [row[split]])] for split, readout in README_COLUMNS]
+
+    lines = ['| method | held-out kNN | held-out linear | test kNN | test linear |',
+             '|---|---|---|---|---|',
+             '| raw pixels | ' + ' | '.join(map(cell, floor_values('floor_pixels'))) + ' |']
+    for family in dict.fromkeys(families.values()):
+        key, name = README_FLOORS[family]
+        lines.append(f'| {name} | ' + ' | '.join(map(cell, floor_values(key))) + ' |')
+        members = [m for m, f in families.items() if f == family]
+        for method in members:
+            entry = summary['methods'][method]
+            cells = []
+            for split, readout in README_COLUMNS:
+                values = entry[f'{split}_{readout}']
+                best = max(statistics.mean(summary['methods'][m][f'{split}_{readout}'])
+                           for m in members)
+                cells.append(cell(values, method in PLUGIN_METHODS and
+                                  statistics.mean(values) == best))
+            label = f'**{method}**' if method in PLUGIN_METHODS else method
+            lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
 
 
 def format_table(summary):

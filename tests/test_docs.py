@@ -171,3 +171,31 @@ def test_api_reference_matches_the_docstrings():
     result = subprocess.run([sys.executable, 'tools/docs/make_api_reference.py', '--check'],
                             cwd=REPO, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_readme_quality_table_is_generated_from_a_committed_study():
+    """The README's table is what ``quality_bench.py --stage report`` writes
+    (``readme_table.md``) from a complete study's committed results file."""
+    import shutil
+    import tempfile
+    sys.path.insert(0, os.path.join(REPO, 'benchmarks'))
+    import quality_bench
+    readme = read(os.path.join(REPO, 'README.md'))
+    tables = {}
+    for study, name in (('fashion-mnist-48k', 'quality_fashion-mnist-48k_runs.jsonl'),
+                        ('fashion-mnist-10k', 'quality_fashion-mnist_runs.jsonl')):
+        path = os.path.join(REPO, 'benchmarks', 'results', name)
+        if not os.path.isfile(path):
+            continue
+        with tempfile.TemporaryDirectory() as folder:
+            shutil.copy(path, os.path.join(folder, 'runs.jsonl'))
+            results = quality_bench.Study(folder, study=study)
+            methods = list(results.methods)
+            if results.complete(methods):
+                tables[study] = quality_bench.readme_table(
+                    results.summary(methods),
+                    {m: results.methods[m]['family'] for m in methods})
+    assert tables, 'no complete study in benchmarks/results/'
+    assert any(table in readme for table in tables.values()), (
+        'the README table differs from every complete study\'s generated table:\n'
+        + '\n\n'.join(tables.values()))
