@@ -167,56 +167,58 @@ class Study:
         return osp.isfile(last) and is_complete_checkpoint(last)
 
     # -- evaluation ---------------------------------------------------------------------
-    def features(self, cfg, checkpoint, splits, seed=0):
+    def model(self, cfg, checkpoint, seed=0):
+        """The config's model with ``checkpoint``'s backbone (``None``: at random init,
+        BatchNorm statistics re-estimated on the bank), in eval mode."""
         import torch
-        from mssl_plugin.analysis import (build_model_with_backbone, embed_dataset,
-                                          reestimate_batchnorm)
-        data = self.datasets()
+        from mssl_plugin.analysis import build_model_with_backbone, reestimate_batchnorm
         torch.manual_seed(seed)
         model = build_model_with_backbone(cfg, checkpoint, seed, verbose=False)
         # the images are in memory and the pipeline only packs them: loader workers would
         # cost more to start than they save
         if checkpoint is None:
-            reestimate_batchnorm(model, data['bank'], num_workers=0)
-        features = {split: embed_dataset(model, data[split], 256, progress=False,
-                                         num_workers=0) for split in splits}
-        self._model = model
-        return features
+            reestimate_batchnorm(model, self.datasets()['bank'], num_workers=0)
+        return model
+
+    def embed(self, model, splits, normalize=True):
+        from mssl_plugin.analysis import embed_dataset
+        data = self.datasets()
+        return {split: embed_dataset(model, data[split], 256, normalize=normalize,
+                                     progress=False, num_workers=0) for split in splits}
+
+    def features(self, cfg, checkpoint, splits, seed=0):
+        """L2-normalised backbone features and labels of ``splits``."""
+        return self.embed(self.model(cfg, checkpoint, seed), splits)
 
     PROJECTOR_IMAGES = 10000  # enough rows for the spectrum of a 256-d covariance
 
-    def effective_ranks(self, features, checkpoint):
-        """Effective rank of the covariance of the bank's (L2-normalised) backbone
-        features and, for a model with a projector (the Siamese methods' ``neck``, an
-        mmpretrain ``NonLinearNeck``, its weights read from ``checkpoint``), of the projector
-        outputs of the first
-        ``PROJECTOR_IMAGES`` bank images. Uses the model :meth:`features` built last."""
+    def effective_ranks(self, model, raw_bank, checkpoint):
+        """Effective rank of the covariance of the bank's L2-normalised backbone features
+        ``raw_bank`` (pooled, not normalised) and, for a model with a projector (the
+        Siamese methods' ``neck``, an mmpretrain ``NonLinearNeck`` that average-pools its
+        input, weights read from ``checkpoint``), of the projector outputs of the first
+        ``PROJECTOR_IMAGES`` bank images: the neck's pooling of a feature map equals its
+        pooling of the map's pooled 1 x 1 copy, so the backbone runs once."""
         import torch
-        from mmengine.dataset import default_collate
-        from torch.utils.data import DataLoader, Subset
+        from mmpretrain.models.necks import NonLinearNeck
 
         from mssl_plugin import functional as F
         from mssl_plugin.engine import load_checkpoint_file
-        ranks = dict(erank_backbone=round(float(
-            F.effective_rank(F.covariance(features['bank'][0].double()))), 2))
-        from mmpretrain.models.necks import NonLinearNeck
-        model = self._model
+        ranks = dict(erank_backbone=round(float(F.effective_rank(F.covariance(
+            torch.nn.functional.normalize(raw_bank, dim=1).double()))), 2))
         if not isinstance(getattr(model, 'neck', None), NonLinearNeck):
             return ranks  # the ViTs' neck is their pixel decoder, no projector
+        if not model.neck.with_avg_pool:
+            raise ValueError('the projector rank needs a NonLinearNeck with with_avg_pool=True '
+                             '(it is computed from the pooled backbone features)')
         state = load_checkpoint_file(checkpoint)['state_dict']
         model.neck.load_state_dict({k[5:]: v for k, v in state.items()
                                     if k.startswith('neck.')})
-        model.eval()
-        bank = self.datasets()['bank']
-        subset = Subset(bank, range(min(len(bank), self.PROJECTOR_IMAGES)))
-        outputs = []
+        pooled = raw_bank[:self.PROJECTOR_IMAGES]
         with torch.no_grad():
-            for batch in DataLoader(subset, batch_size=256, collate_fn=default_collate):
-                inputs = model.data_preprocessor(dict(inputs=[batch['inputs']],
-                                                      data_samples=None), False)['inputs'][0]
-                outputs.append(model.neck(model.backbone(inputs))[0])
+            projected = model.neck([pooled[:, :, None, None]])[0]
         ranks['erank_projector'] = round(float(
-            F.effective_rank(F.covariance(torch.cat(outputs).double()))), 2)
+            F.effective_rank(F.covariance(projected.double()))), 2)
         return ranks
 
     @staticmethod
@@ -235,13 +237,17 @@ class Study:
         return sorted(found)
 
     def evaluate(self, method, work_dir, split, last_only=False):
+        import torch
         cfg = self.config(self.config_path(method))
         readouts = {}
         found = self.checkpoints(work_dir)
         for epoch, path in found[-1:] if last_only else found:
-            features = self.features(cfg, path, ('bank', split))
+            model = self.model(cfg, path)
+            raw = self.embed(model, ('bank', split), normalize=False)
+            features = {name: (torch.nn.functional.normalize(x, dim=1), y)
+                        for name, (x, y) in raw.items()}
             readouts[str(epoch)] = dict(self.readouts(features, split),
-                                        **self.effective_ranks(features, path))
+                                        **self.effective_ranks(model, raw['bank'][0], path))
         return readouts
 
     def record(self, row):
@@ -361,17 +367,13 @@ class Study:
 
     def floors(self):
         import torch
-        from mssl_plugin.analysis import knn_top1, linear_probe_top1
+        from mssl_plugin.analysis import embed_pixels, knn_top1, linear_probe_top1
         if 'floor_pixels' not in self.runs:
             print('floor: raw pixels', flush=True)
             data = self.datasets()
-            pixels = {}
-            for split in ('bank', 'heldout', 'test'):
-                infos = [data[split].get_data_info(i) for i in range(len(data[split]))]
-                x = torch.stack([torch.as_tensor(d['img'], dtype=torch.float32).flatten()
-                                 for d in infos])
-                y = torch.as_tensor([int(d['gt_label']) for d in infos])
-                pixels[split] = (x, y)
+            # not normalised: the linear probe standardises the pixels themselves
+            pixels = {split: embed_pixels(data[split], normalize=False)
+                      for split in ('bank', 'heldout', 'test')}
             row = dict(id='floor_pixels', floor=True)
             for split in ('heldout', 'test'):
                 bank_x, bank_y = pixels['bank']

@@ -164,16 +164,13 @@ def _run_main(argv):
     try:
         while argv[0] in ('-u', '-B'):  # unbuffered / no bytecode: no effect here
             argv = argv[1:]
-        if argv[0] == '-':  # the script on standard input
-            sys.argv = argv
+        if argv[0] in ('-c', '-'):  # a command, or the script on standard input
+            source, name = (argv[1], '<string>') if argv[0] == '-c' else \
+                (sys.stdin.read(), '<stdin>')
+            sys.argv = ['-c'] + argv[2:] if argv[0] == '-c' else argv
             sys.path[0] = ''
             namespace = {'__name__': '__main__', '__builtins__': __builtins__}
-            exec(compile(sys.stdin.read(), '<stdin>', 'exec'), namespace)
-        elif argv[0] == '-c':
-            sys.argv = ['-c'] + argv[2:]
-            sys.path[0] = ''
-            namespace = {'__name__': '__main__', '__builtins__': __builtins__}
-            exec(compile(argv[1], '<string>', 'exec'), namespace)
+            exec(compile(source, name, 'exec'), namespace)
         elif argv[0] == '-m':
             sys.argv = argv[1:]
             sys.path[0] = os.getcwd()
@@ -239,7 +236,7 @@ class WarmProcess:
     """A :class:`subprocess.Popen` look-alike for a tool started by the server."""
 
     def __init__(self, args, cwd=REPO, env=None, stdout=None, stderr=None, text=False,
-                 start_new_session=False):
+                 start_new_session=False, stdin=None, server=None):
         if args and args[0] == sys.executable:
             args = args[1:]
         self.args = list(map(str, args))
@@ -260,13 +257,13 @@ class WarmProcess:
         request = dict(argv=self.args, cwd=str(cwd), env=dict(env or os.environ),
                        new_session=bool(start_new_session))
         self._connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self._connection.connect(_Server.address())
-        stdin = os.open(os.devnull, os.O_RDONLY)
+        self._connection.connect(server or _Server.address())
+        in_fd = os.open(os.devnull, os.O_RDONLY) if stdin is None else os.dup(stdin.fileno())
         try:
             socket.send_fds(self._connection, [json.dumps(request).encode()],
-                            [stdin, out_fd, err_fd])
+                            [in_fd, out_fd, err_fd])
         finally:
-            os.close(stdin)
+            os.close(in_fd)
             if pipe_write is not None:
                 os.close(pipe_write)
             for handle in opened:
@@ -376,23 +373,13 @@ def interpreter_shim(folder):
 
 
 def client(argv):
-    connection = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    connection.connect(os.environ[SOCKET_ENV])
-    request = dict(argv=argv, cwd=os.getcwd(), env=dict(os.environ), new_session=False)
-    socket.send_fds(connection, [json.dumps(request).encode()], [0, 1, 2])
-    kind, value = connection.recv(64).decode().split()
-    assert kind == 'pid', kind
-    child = int(value)
+    """The shim's side: this process's streams, directory and environment to a child of
+    the server named in ``WARM_PYTHON_SOCKET``; signals forwarded; the child's status."""
+    process = WarmProcess(argv, cwd=os.getcwd(), env=dict(os.environ), stdin=sys.stdin,
+                          server=os.environ[SOCKET_ENV])
     for number in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGHUP):
-        signal.signal(number, lambda number, _: os.kill(child, number))
-    while True:
-        try:
-            message = connection.recv(64).decode()
-            break
-        except InterruptedError:
-            continue
-    kind, value = message.split()
-    code = int(value)
+        signal.signal(number, lambda number, _: os.kill(process.pid, number))
+    code = process.wait()
     if code < 0:  # died of a signal: so does the shim, as an interpreter would
         signal.signal(-code, signal.SIG_DFL)
         os.kill(os.getpid(), -code)

@@ -82,8 +82,10 @@ def embed_dataset(model, dataset, batch_size: int = 128, normalize: bool = True,
 
 
 @torch.no_grad()
-def embed_pixels(dataset, batch_size: int = 256) -> Tuple[torch.Tensor, torch.Tensor]:
-    """The raw-pixel floor's features: each packed image flattened, L2-normalised.
+def embed_pixels(dataset, batch_size: int = 256,
+                 normalize: bool = True) -> Tuple[torch.Tensor, torch.Tensor]:
+    """The raw-pixel floor's features: each packed image flattened (L2-normalised if
+    ``normalize``).
 
     What a read-out reaches with no network at all (e.g. 97 % kNN on the demo digits,
     82 % on Fashion-MNIST): the number a learned feature has to beat.
@@ -96,7 +98,8 @@ def embed_pixels(dataset, batch_size: int = 256) -> Tuple[torch.Tensor, torch.Te
                         collate_fn=default_collate)
     features, labels = [], []
     for batch in loader:
-        features.append(F.normalize(batch['inputs'].flatten(1).float(), dim=1))
+        pixels = batch['inputs'].flatten(1).float()
+        features.append(F.normalize(pixels, dim=1) if normalize else pixels)
         labels.append(torch.as_tensor([
             s.gt_label.item() if 'gt_label' in s else -1 for s in batch['data_samples']]))
     return torch.cat(features), torch.cat(labels)
