@@ -35,7 +35,9 @@ Protocol (printed with every table; the studies, their methods and grids are dec
   M-MAE) share one small ViT. Only the algorithm and the searched settings differ.
 
 Every run is appended to ``runs.jsonl`` in ``--out-dir`` as soon as it is evaluated; a
-run already there is skipped, so the study resumes where it stopped. Every read-out
+run already there is skipped and a run stopped midway (the machine's SIGTERM writes
+``iter_N.pth``) resumes from its newest checkpoint, so the study goes on where it
+stopped. Every read-out
 checkpoint is kept (label-free selection is validated on them). ``--stage report``
 prints the table and writes ``summary.json``, ``quality.png`` (bars with std over seeds)
 and ``curves.png`` (read-out vs epoch). ``--quick`` trains one tiny run per method on
@@ -134,7 +136,12 @@ class Study:
             self._configs[path] = Config.fromfile(path)
         return self._configs[path]
 
-    def train(self, method, index, seed):
+    def train_command(self, method, index, seed):
+        """``tools/train.py`` for this run: its grid entry and seed (``--quick``: shrunk);
+        with ``--resume`` from the newest complete checkpoint of its work dir if a
+        previous attempt was stopped (a SIGTERM writes ``iter_N.pth``): resuming is exact,
+        so the result is the uninterrupted run's."""
+        from mssl_plugin.engine.checkpoint_files import newest_complete_checkpoint
         work_dir = osp.join(self.out_dir, run_id(method, index, seed))
         options = dict(self.methods[method]['grid'][index])
         options['randomness.seed'] = seed
@@ -147,11 +154,20 @@ class Study:
         command = [sys.executable, osp.join(REPO, 'tools/train.py'), self.config_path(method),
                    '--work-dir', work_dir, '--cfg-options',
                    *[f'{k}={v}' for k, v in options.items()]]
+        interrupted = newest_complete_checkpoint(work_dir)
+        if interrupted:
+            command += ['--resume', interrupted]
+        return command, options, work_dir
+
+    def train(self, method, index, seed):
+        command, options, work_dir = self.train_command(method, index, seed)
+        if '--resume' in command:
+            print(f'  resuming from {osp.basename(command[-1])}', flush=True)
         env = dict(os.environ)
         if self.threads:
             env['OMP_NUM_THREADS'] = str(self.threads)
         start = time.time()
-        with open(osp.join(self.out_dir, run_id(method, index, seed) + '.log'), 'w') as log:
+        with open(osp.join(self.out_dir, run_id(method, index, seed) + '.log'), 'a') as log:
             result = subprocess.run(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
                                     env=env)
         if result.returncode:

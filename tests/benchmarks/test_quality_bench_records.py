@@ -53,3 +53,25 @@ def test_every_config_of_every_study_builds_its_model():
         assert MODELS.build(cfg.model) is not None, config
     assert set(quality_bench.STUDIES['fashion-mnist-48k']['methods']) == {
         'Matrix-SSL', 'BYOL', 'SimSiam', 'MAE', 'U-MAE', 'M-MAE'}
+
+
+def test_a_run_stopped_midway_resumes_from_its_newest_complete_checkpoint(tmp_path):
+    import os
+    import time
+
+    import torch
+    study = quality_bench.Study(str(tmp_path), quick=True)
+    command, _, work_dir = study.train_command('M-MAE', 0, 1)
+    assert '--resume' not in command and command[command.index('--work-dir') + 1] == work_dir
+    assert 'randomness.seed=1' in command
+    os.makedirs(work_dir)
+    stopped = os.path.join(work_dir, 'iter_162.pth')
+    torch.save({'state_dict': {'w': torch.zeros(2)}, 'meta': {'iter': 162}}, stopped)
+    # a later save cut off by the machine's end is passed over
+    cut = os.path.join(work_dir, 'iter_170.pth')
+    with open(stopped, 'rb') as source, open(cut, 'wb') as target:
+        target.write(source.read()[:100])
+    later = time.time() + 5
+    os.utime(cut, (later, later))
+    command, _, _ = study.train_command('M-MAE', 0, 1)
+    assert command[-2:] == ['--resume', stopped]
