@@ -1,6 +1,7 @@
 """Label-free selection: do RankMe and LiDAR rank checkpoints as kNN and a linear probe do?
 
-    .venv/bin/python benchmarks/label_free_bench.py --study-dir work_dirs/quality_bench
+    .venv/bin/python benchmarks/label_free_bench.py
+        [--study fashion-mnist-48k|fashion-mnist-10k] [--study-dir work_dirs/quality_bench/STUDY]
         [--images 2000] [--lidar-images 600] [--views 8] [--report-only]
 
 Reads the quality study's ``runs.jsonl`` (``benchmarks/quality_bench.py``) and every
@@ -141,7 +142,10 @@ def checkpoints(work_dir):
     return sorted(found)
 
 
-def measure_study(study_dir, out_path, images, lidar_images, views):
+def measure_study(study_dir, out_path, images, lidar_images, views, study=None):
+    """RankMe / LiDAR of every recorded checkpoint of the quality study ``study``
+    (default: the default study) in ``study_dir`` not yet in ``out_path``; each run is
+    built from its own study's config for its method, with its recorded options."""
     runs = [r for r in load_rows(osp.join(study_dir, 'runs.jsonl')).values()
             if not r.get('floor') and not r.get('failed') and r.get('heldout')]
     done = load_rows(out_path)
@@ -149,11 +153,12 @@ def measure_study(study_dir, out_path, images, lidar_images, views):
             if f'{run["id"]}@{epoch}' not in done and str(epoch) in run['heldout']]
     if not todo:
         return done
-    from study_methods import METHODS
+    from study_methods import DEFAULT_STUDY, STUDIES
+    methods = STUDIES[study or DEFAULT_STUDY]['methods']
     embedder = Embedder.fashion_mnist(images, lidar_images, views)
     for position, (run, epoch, path) in enumerate(todo, 1):
         print(f'[{position}/{len(todo)}] {run["id"]} epoch {epoch}', flush=True)
-        model = Embedder.build(osp.join(REPO, METHODS[run['method']]['config']),
+        model = Embedder.build(osp.join(REPO, methods[run['method']]['config']),
                                run['options'], path)
         row = dict(id=f'{run["id"]}@{epoch}', run=run['id'], method=run['method'],
                    config=run['config'], seed=run['seed'], epoch=epoch,
@@ -343,7 +348,10 @@ def report(rows, out_dir):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--study-dir', default=osp.join(REPO, 'work_dirs/quality_bench'))
+    from study_methods import DEFAULT_STUDY, STUDIES
+    parser.add_argument('--study', default=DEFAULT_STUDY, choices=list(STUDIES),
+                        help='which quality study the checkpoints belong to')
+    parser.add_argument('--study-dir', help='default: work_dirs/quality_bench/STUDY')
     parser.add_argument('--images', type=int, default=DEFAULTS['images'], help='RankMe images')
     parser.add_argument('--lidar-images', type=int, default=DEFAULTS['lidar_images'],
                         help='LiDAR images (surrogate classes); more than the width (256)')
@@ -352,12 +360,13 @@ def main(argv=None):
     parser.add_argument('--report-only', action='store_true',
                         help='measure nothing new; analyse what is recorded')
     args = parser.parse_args(argv)
+    args.study_dir = args.study_dir or osp.join(REPO, 'work_dirs/quality_bench', args.study)
     out_path = osp.join(args.study_dir, 'label_free.jsonl')
     if args.report_only:
         rows = load_rows(out_path)
     else:
         rows = measure_study(args.study_dir, out_path, args.images, args.lidar_images,
-                             args.views)
+                             args.views, study=args.study)
     if not rows:
         print(f'no checkpoint measured: is {args.study_dir} a quality study directory?')
         return 1

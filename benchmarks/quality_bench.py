@@ -322,7 +322,7 @@ class Study:
         sys.path.insert(0, osp.join(REPO, 'benchmarks'))
         import label_free_bench
         label_free_bench.measure_study(self.out_dir, osp.join(self.out_dir, 'label_free.jsonl'),
-                                       **label_free_bench.DEFAULTS)
+                                       study=self.study, **label_free_bench.DEFAULTS)
 
     def selected(self, method):
         """Index of the config with the best held-out score at the end, or None."""
