@@ -1,7 +1,7 @@
 """Quality study: Matrix-SSL and M-MAE against their baselines on Fashion-MNIST, fairly.
 
     .venv/bin/python benchmarks/quality_bench.py [--study fashion-mnist-48k|fashion-mnist-10k]
-        [--out-dir work_dirs/quality_bench/STUDY] [--stage search|seeds|test|report|all]
+        [--out-dir work_dirs/quality_bench/STUDY] [--stage search|seeds|floors|test|report|all]
         [--methods NAME ...] [--quick]
 
 Protocol (printed with every table; the studies, their methods and grids are declared in
@@ -616,7 +616,11 @@ def main(argv=None):
                             f'{name}: {study["about"]}' for name, study in STUDIES.items()))
     parser.add_argument('--out-dir', help='default: work_dirs/quality_bench/STUDY')
     parser.add_argument('--stage', default='all',
-                        choices=['search', 'seeds', 'test', 'report', 'all'])
+                        choices=['search', 'seeds', 'floors', 'test', 'report', 'all'],
+                        help='floors: only the raw-pixel and random-init floors (held-out '
+                             'and test; they choose nothing, so they may be read any time); '
+                             'test: the selected configs on the test split, once, and the '
+                             'floors')
     parser.add_argument('--methods', nargs='+', help='default: every method of the study')
     parser.add_argument('--quick', action='store_true',
                         help='one tiny run per method (first config, seed 0): a smoke test')
@@ -651,6 +655,8 @@ def main(argv=None):
         study.search(args.methods)
     if args.stage in ('seeds', 'all'):
         study.seeds(args.methods)
+    if args.stage == 'floors':
+        study.floors()
     if args.stage in ('test', 'all'):
         if any(study.selected(m) is None for m in args.methods):
             print('the search is not complete for every method: test read-out postponed')
