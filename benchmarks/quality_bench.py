@@ -384,7 +384,7 @@ class Study:
     def floors(self):
         import torch
         from mssl_plugin.analysis import embed_pixels, knn_top1, linear_probe_top1
-        if 'floor_pixels' not in self.runs:
+        if 'test' not in self.runs.get('floor_pixels', {}):
             print('floor: raw pixels', flush=True)
             data = self.datasets()
             # not normalised: the linear probe standardises the pixels themselves
@@ -401,7 +401,7 @@ class Study:
             self.record(row)
         for family, config in STUDIES[self.study]['floors'].items():
             key = f'floor_random_{family}'
-            if key in self.runs:
+            if 'test' in self.runs.get(key, {}):
                 continue
             print(f'floor: random init ({family})', flush=True)
             cfg = self.config(osp.join(REPO, config))
@@ -444,25 +444,27 @@ class Study:
         return dict(methods=table, floors=floors, grids=grids, grid_size=self.grid_size,
                     protocol=__doc__.split('Protocol')[1].split('Every run')[0].strip())
 
-    def complete(self, methods):
-        """Whether every method's selected config has its 3 seeds read on the test split,
-        and the floors are measured: the study's table is final."""
+    def complete(self, methods, split='test'):
+        """Whether every method's selected config has its 3 seeds read on ``split`` and
+        the floors are measured on it: with ``'test'`` the study's table is final; with
+        ``'heldout'`` the selection is final and the table can be shown, its test
+        cells empty until they are read."""
         for method in methods:
             index = self.selected(method)
             if index is None:
                 return False
             rows = [self.runs.get(run_id(method, index, seed)) for seed in SEEDS]
-            if not all(row and not row['failed'] and 'test' in row for row in rows):
+            if not all(row and not row['failed'] and split in row for row in rows):
                 return False
-        return all(key in self.runs for key in ('floor_pixels', 'floor_random_siamese',
-                                                'floor_random_mae'))
+        return all(split in self.runs.get(key, {})
+                   for key in ('floor_pixels', 'floor_random_siamese', 'floor_random_mae'))
 
     def report(self, methods):
         summary = self.summary(methods)
         with open(osp.join(self.out_dir, 'summary.json'), 'w') as f:
             json.dump(summary, f, indent=1)
         print(format_table(summary))
-        if self.complete(methods):
+        if self.complete(methods, 'heldout'):
             table = readme_table(summary, {m: self.methods[m]['family'] for m in methods})
             with open(osp.join(self.out_dir, 'readme_table.md'), 'w') as f:
                 f.write(table + '\n')
@@ -490,17 +492,20 @@ README_COLUMNS = (('heldout', 'knn'), ('heldout', 'linear'), ('test', 'knn'), ('
 def readme_table(summary, families):
     """The README's table (top-1 %, mean +- std over seeds) from a study's summary:
     raw pixels, then per family its random-init floor and its methods; a plugin method's
-    name is bold, and so is each cell where it leads its family. ``families``: method ->
-    family, in the order to list them."""
+    name is bold, and so is each cell where it leads its family; a read-out not measured
+    yet is ``-``. ``families``: method -> family, in the order to list them."""
     def cell(values, bold=False):
+        if not values:
+            return '-'  # not read yet
         text = f'{values[0]:.2f}' if len(values) == 1 else \
             f'{statistics.mean(values):.2f} +- {statistics.stdev(values):.2f}'
         return f'**{text}**' if bold else text
 
     def floor_values(key):
         row = summary['floors'][key]
-        return [[v[readout] for v in (row[split] if isinstance(row[split], list)
-                                      else [row[split]])] for split, readout in README_COLUMNS]
+        return [[v[readout] for v in (row.get(split) if isinstance(row.get(split), list)
+                                      else [row[split]] if split in row else [])]
+                for split, readout in README_COLUMNS]
 
     lines = ['| method | held-out kNN | held-out linear | test kNN | test linear |',
              '|---|---|---|---|---|',
@@ -514,9 +519,9 @@ def readme_table(summary, families):
             cells = []
             for split, readout in README_COLUMNS:
                 values = entry[f'{split}_{readout}']
-                best = max(statistics.mean(summary['methods'][m][f'{split}_{readout}'])
-                           for m in members)
-                cells.append(cell(values, method in PLUGIN_METHODS and
+                measured = [summary['methods'][m][f'{split}_{readout}'] for m in members]
+                best = max(statistics.mean(v) for v in measured) if all(measured) else None
+                cells.append(cell(values, method in PLUGIN_METHODS and values != [] and
                                   statistics.mean(values) == best))
             label = f'**{method}**' if method in PLUGIN_METHODS else method
             lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
@@ -539,7 +544,8 @@ def format_table(summary):
         row = floors[key]
         cells = []
         for split in ('test', 'heldout'):
-            values = row[split] if isinstance(row[split], list) else [row[split]]
+            values = row.get(split, [])
+            values = values if isinstance(values, list) else [values]
             for readout in ('knn', 'linear'):
                 cells.append(_mean_std([v[readout] for v in values]))
         lines.append(f'{name:<14}{"-":>4}  ' + ''.join(f'{c:<24}' for c in cells))
@@ -579,8 +585,8 @@ def plot(summary, out_dir):
         floors = []
         for key, style in (('floor_pixels', 'k--'), ('floor_random_siamese', 'r:'),
                            ('floor_random_mae', 'm:')):
-            floor = summary['floors'].get(key)
-            if floor:
+            floor = summary['floors'].get(key, {})
+            if split in floor:
                 rows = floor[split] if isinstance(floor[split], list) else [floor[split]]
                 floors.append(statistics.mean(r[readout] for r in rows))
                 ax.axhline(floors[-1], linestyle=style[1:], color=style[0],
