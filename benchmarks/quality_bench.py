@@ -494,11 +494,13 @@ def readme_table(summary, families):
     raw pixels, then per family its random-init floor and its methods; a plugin method's
     name is bold, and so is each cell where it leads its family; a read-out not measured
     yet is ``-``. ``families``: method -> family, in the order to list them."""
-    def cell(values, bold=False):
+    def cell(values, bold=False, seeds=None):
         if not values:
             return '-'  # not read yet
         text = f'{values[0]:.2f}' if len(values) == 1 else \
             f'{statistics.mean(values):.2f} +- {statistics.stdev(values):.2f}'
+        if seeds and len(values) < seeds:
+            text += f' ({len(values)} of {seeds} seeds)'  # read so far
         return f'**{text}**' if bold else text
 
     def floor_values(key):
@@ -522,7 +524,7 @@ def readme_table(summary, families):
                 measured = [summary['methods'][m][f'{split}_{readout}'] for m in members]
                 best = max(statistics.mean(v) for v in measured) if all(measured) else None
                 cells.append(cell(values, method in PLUGIN_METHODS and values != [] and
-                                  statistics.mean(values) == best))
+                                  statistics.mean(values) == best, seeds=len(SEEDS)))
             label = f'**{method}**' if method in PLUGIN_METHODS else method
             lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
