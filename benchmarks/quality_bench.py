@@ -489,6 +489,13 @@ README_FLOORS = {'siamese': ('floor_random_siamese', 'random init ResNet-18 w32'
 README_COLUMNS = (('heldout', 'knn'), ('heldout', 'linear'), ('test', 'knn'), ('test', 'linear'))
 
 
+def floor_readouts(floor, split):
+    """A floor row's read-outs of ``split`` as a list: one for the pixels, one per seed
+    for random init, none if the split is not read yet."""
+    values = floor.get(split, [])
+    return values if isinstance(values, list) else [values]
+
+
 def readme_table(summary, families):
     """The README's table (top-1 %, mean +- std over seeds) from a study's summary:
     raw pixels, then per family its random-init floor and its methods; a plugin method's
@@ -504,9 +511,7 @@ def readme_table(summary, families):
         return f'**{text}**' if bold else text
 
     def floor_values(key):
-        row = summary['floors'][key]
-        return [[v[readout] for v in (row.get(split) if isinstance(row.get(split), list)
-                                      else [row[split]] if split in row else [])]
+        return [[v[readout] for v in floor_readouts(summary['floors'][key], split)]
                 for split, readout in README_COLUMNS]
 
     lines = ['| method | held-out kNN | held-out linear | test kNN | test linear |',
@@ -546,8 +551,7 @@ def format_table(summary):
         row = floors[key]
         cells = []
         for split in ('test', 'heldout'):
-            values = row.get(split, [])
-            values = values if isinstance(values, list) else [values]
+            values = floor_readouts(row, split)
             for readout in ('knn', 'linear'):
                 cells.append(_mean_std([v[readout] for v in values]))
         lines.append(f'{name:<14}{"-":>4}  ' + ''.join(f'{c:<24}' for c in cells))
@@ -587,9 +591,8 @@ def plot(summary, out_dir):
         floors = []
         for key, style in (('floor_pixels', 'k--'), ('floor_random_siamese', 'r:'),
                            ('floor_random_mae', 'm:')):
-            floor = summary['floors'].get(key, {})
-            if split in floor:
-                rows = floor[split] if isinstance(floor[split], list) else [floor[split]]
+            rows = floor_readouts(summary['floors'].get(key, {}), split)
+            if rows:
                 floors.append(statistics.mean(r[readout] for r in rows))
                 ax.axhline(floors[-1], linestyle=style[1:], color=style[0],
                            label=key.replace('floor_', ''))

@@ -199,5 +199,6 @@ def test_readme_quality_table_is_generated_from_a_committed_study():
                     {m: results.methods[m]['family'] for m in methods})
     assert tables, 'no study with a final selection in benchmarks/results/'
     assert any(table in readme for table in tables.values()), (
-        'the README table differs from every complete study\'s generated table:\n'
+        'the README table differs from the table generated from every study with a final '
+        'selection:\n'
         + '\n\n'.join(tables.values()))
