@@ -58,6 +58,7 @@ warnings.filterwarnings('ignore', message='pkg_resources is deprecated', categor
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 from study_methods import (DEFAULT_STUDY, GRID_SIZE, LOSS, METHODS, REG,  # noqa: E402,F401
                            STUDIES)
+from study_verdicts import format_verdicts, verdicts  # noqa: E402
 
 SEEDS = (0, 1, 2)
 HELDOUT = (50000, 52000)
@@ -469,6 +470,12 @@ class Study:
             with open(osp.join(self.out_dir, 'readme_table.md'), 'w') as f:
                 f.write(table + '\n')
             print(f'\nREADME table ({osp.join(self.out_dir, "readme_table.md")}):\n{table}')
+            judged = format_verdicts(verdicts(
+                summary, {m: self.methods[m]['family'] for m in methods},
+                [m for m in PLUGIN_METHODS if m in methods]))
+            with open(osp.join(self.out_dir, 'verdicts.md'), 'w') as f:
+                f.write(judged + '\n')
+            print(f'\nTargets ({osp.join(self.out_dir, "verdicts.md")}):\n{judged}')
         try:
             plot(summary, self.out_dir)
         except ImportError as error:  # matplotlib is optional
