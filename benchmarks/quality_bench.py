@@ -97,15 +97,20 @@ class Study:
         os.makedirs(out_dir, exist_ok=True)
         self.results_path = osp.join(out_dir, 'runs.jsonl')
         self.runs = {}
+        self.reload()
+        self._data = {}
+        self._configs = {}
+        self.durations = []
+
+    def reload(self):
+        """Read the results file again: another process of the study (one per family, or
+        ``--stage floors``) may have recorded rows since; the last row of an id wins."""
         if osp.isfile(self.results_path):
             with open(self.results_path) as f:
                 for line in f:
                     if line.strip():
                         row = json.loads(line)
                         self.runs[row['id']] = row
-        self._data = {}
-        self._configs = {}
-        self.durations = []
 
     # -- data ---------------------------------------------------------------------------
     def datasets(self):
@@ -385,6 +390,7 @@ class Study:
     def floors(self):
         import torch
         from mssl_plugin.analysis import embed_pixels, knn_top1, linear_probe_top1
+        self.reload()  # a --stage floors process may have read them meanwhile
         if 'test' not in self.runs.get('floor_pixels', {}):
             print('floor: raw pixels', flush=True)
             data = self.datasets()

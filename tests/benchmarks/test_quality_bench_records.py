@@ -75,3 +75,16 @@ def test_a_run_stopped_midway_resumes_from_its_newest_complete_checkpoint(tmp_pa
     os.utime(cut, (later, later))
     command, _, _ = study.train_command('M-MAE', 0, 1)
     assert command[-2:] == ['--resume', stopped]
+
+
+def test_floors_another_process_recorded_meanwhile_are_not_measured_again(tmp_path):
+    study = quality_bench.Study(str(tmp_path), study='fashion-mnist-10k')
+    read = dict(knn=80.0, linear=80.0)
+    floors = [dict(id='floor_pixels', floor=True, heldout=read, test=read)] + [
+        dict(id=f'floor_random_{family}', floor=True, heldout=[read] * 3, test=[read] * 3)
+        for family in ('siamese', 'mae')]
+    with open(tmp_path / 'runs.jsonl', 'a') as f:  # e.g. a `--stage floors` process
+        f.write(''.join(json.dumps(row) + '\n' for row in floors))
+    study.floors()
+    assert len((tmp_path / 'runs.jsonl').read_text().splitlines()) == 3
+    assert study.runs['floor_pixels']['test'] == read
