@@ -55,6 +55,28 @@ def test_every_config_of_every_study_builds_its_model():
         'Matrix-SSL', 'BYOL', 'SimSiam', 'MAE', 'U-MAE', 'M-MAE'}
 
 
+
+@pytest.mark.parametrize('study', sorted(quality_bench.STUDIES))
+def test_a_studys_siamese_configs_share_their_data_and_schedule(study):
+    """The 48k configs repeat one schedule block (mmengine refuses a key that two
+    ``_base_`` files define, so a baseline cannot inherit both its model config and the
+    Matrix-SSL schedule): the study is fair only while the copies agree."""
+    from mmengine.config import Config
+    configs = sorted({m['config'] for m in quality_bench.STUDIES[study]['methods'].values()
+                      if m['family'] == 'siamese'})
+    assert len(configs) >= 3, configs
+
+    def schedule(config):
+        cfg = Config.fromfile(f'{REPO}/{config}')
+        return dict(train_cfg=cfg.train_cfg, param_scheduler=cfg.param_scheduler,
+                    images=cfg.train_dataloader.dataset.get('indices'),
+                    batch_size=cfg.train_dataloader.batch_size,
+                    checkpoints=cfg.default_hooks.checkpoint.interval,
+                    views=cfg.train_dataloader.dataset.pipeline)
+    reference = schedule(configs[0])
+    for config in configs[1:]:
+        assert schedule(config) == reference, config
+
 def test_a_run_stopped_midway_resumes_from_its_newest_complete_checkpoint(tmp_path):
     import os
     import time
