@@ -9,7 +9,10 @@ The targets, for each plugin method (Matrix-SSL, M-MAE) at its selected config:
    on both read-outs of the test split;
 3. **family**: it beats every baseline of its family on the held-out split by more than
    the seed spread, read here as *mean - std of the method > mean + std of the baseline*
-   (the one-standard-deviation bands over seeds do not overlap), per read-out.
+   (the one-standard-deviation bands over seeds do not overlap), per read-out. A weaker
+   reading (the gap larger than either method's own std) is named in the text, not met:
+   with 3 seeds neither is a significance test, and the strict one is the one a skeptical
+   reader applies.
 
 A target whose split is not read yet (or whose runs lack their seeds) is ``pending``, never
 met. Where target 1 is missed, the reason is measured on the held-out curve (mean over
@@ -92,11 +95,16 @@ def judge_family(method, summary, families):
         other = summary['methods'][rival]
         for readout in READOUTS:
             mine, theirs = entry[f'heldout_{readout}'], other[f'heldout_{readout}']
-            apart = mean(mine) - spread(mine) > mean(theirs) + spread(theirs)
+            gap = mean(mine) - mean(theirs)
+            apart = gap > spread(mine) + spread(theirs)
             met &= apart
+            how = ('apart' if apart else
+                   'bands touch, gap above each spread' if gap > max(spread(mine),
+                                                                   spread(theirs))
+                   else 'inside the spread')
             parts.append(f'{READOUT_NAMES[readout]} vs {rival} {mean(mine):.2f} +- '
                          f'{spread(mine):.2f} / {mean(theirs):.2f} +- {spread(theirs):.2f} '
-                         f'({"apart" if apart else "not apart"})')
+                         f'({how})')
     return ('met' if met else 'missed'), '; '.join(parts)
 
 
