@@ -18,7 +18,10 @@ A target whose split is not read yet (or whose runs lack their seeds) is ``pendi
 met. Where target 1 is missed, the reason is measured on the held-out curve (mean over
 seeds along the schedule): the gain per epoch over its last interval, and the epoch at
 which a line through the last two read-outs would reach the pixels' held-out read-out
-(``never`` when the curve is flat or falling).
+(``never`` when the curve is flat or falling). Under the studies' cosine schedule the
+learning rate anneals to zero over that last interval, so the rate describes this schedule,
+not what a longer one would add: read it with the curve's earlier intervals and with the
+other study (10k against 48k images), the second measured point.
 
 Input: ``quality_bench.Study.summary``; pure Python, no torch.
 """
