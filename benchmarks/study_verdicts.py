@@ -101,10 +101,9 @@ def judge_family(method, summary, families):
             gap = mean(mine) - mean(theirs)
             apart = gap > spread(mine) + spread(theirs)
             met &= apart
+            above_each = gap > max(spread(mine), spread(theirs))
             how = ('apart' if apart else
-                   'bands touch, gap above each spread' if gap > max(spread(mine),
-                                                                   spread(theirs))
-                   else 'inside the spread')
+                   'bands touch, gap above each spread' if above_each else 'inside the spread')
             parts.append(f'{READOUT_NAMES[readout]} vs {rival} {mean(mine):.2f} +- '
                          f'{spread(mine):.2f} / {mean(theirs):.2f} +- {spread(theirs):.2f} '
                          f'({how})')

@@ -55,7 +55,6 @@ def test_every_config_of_every_study_builds_its_model():
         'Matrix-SSL', 'BYOL', 'SimSiam', 'MAE', 'U-MAE', 'M-MAE'}
 
 
-
 @pytest.mark.parametrize('study', sorted(quality_bench.STUDIES))
 def test_a_studys_siamese_configs_share_their_data_and_schedule(study):
     """The 48k configs repeat one schedule block (mmengine refuses a key that two
@@ -99,6 +98,7 @@ def test_the_shipped_small_data_recipes_are_the_selected_configurations(tmp_path
             f'{study.methods[method]["grid"][index]}')
         judged += 1
     assert judged >= 1  # M-MAE's search ended on 2026-12-07
+
 
 def test_a_run_stopped_midway_resumes_from_its_newest_complete_checkpoint(tmp_path):
     import os
