@@ -58,7 +58,7 @@ warnings.filterwarnings('ignore', message='pkg_resources is deprecated', categor
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 from study_methods import (DEFAULT_STUDY, GRID_SIZE, LOSS, METHODS, REG,  # noqa: E402,F401
                            STUDIES)
-from study_verdicts import format_verdicts, verdicts  # noqa: E402
+from study_verdicts import floor_readouts, format_verdicts, spread, verdicts  # noqa: E402
 
 SEEDS = (0, 1, 2)
 HELDOUT = (50000, 52000)
@@ -472,13 +472,13 @@ class Study:
             json.dump(summary, f, indent=1)
         print(format_table(summary))
         if self.complete(methods, 'heldout'):
-            table = readme_table(summary, {m: self.methods[m]['family'] for m in methods})
+            families = {m: self.methods[m]['family'] for m in methods}
+            table = readme_table(summary, families)
             with open(osp.join(self.out_dir, 'readme_table.md'), 'w') as f:
                 f.write(table + '\n')
             print(f'\nREADME table ({osp.join(self.out_dir, "readme_table.md")}):\n{table}')
             judged = format_verdicts(verdicts(
-                summary, {m: self.methods[m]['family'] for m in methods},
-                [m for m in PLUGIN_METHODS if m in methods]))
+                summary, families, [m for m in PLUGIN_METHODS if m in methods]))
             with open(osp.join(self.out_dir, 'verdicts.md'), 'w') as f:
                 f.write(judged + '\n')
             print(f'\nTargets ({osp.join(self.out_dir, "verdicts.md")}):\n{judged}')
@@ -492,21 +492,13 @@ class Study:
 def _mean_std(values):
     if not values:
         return '-'
-    spread = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f'{statistics.mean(values):.2f} +- {spread:.2f} (n={len(values)})'
+    return f'{statistics.mean(values):.2f} +- {spread(values):.2f} (n={len(values)})'
 
 
 PLUGIN_METHODS = ('Matrix-SSL', 'M-MAE')
 README_FLOORS = {'siamese': ('floor_random_siamese', 'random init ResNet-18 w32'),
                  'mae': ('floor_random_mae', 'random init ViT')}
 README_COLUMNS = (('heldout', 'knn'), ('heldout', 'linear'), ('test', 'knn'), ('test', 'linear'))
-
-
-def floor_readouts(floor, split):
-    """A floor row's read-outs of ``split`` as a list: one for the pixels, one per seed
-    for random init, none if the split is not read yet."""
-    values = floor.get(split, [])
-    return values if isinstance(values, list) else [values]
 
 
 def readme_table(summary, families):
@@ -599,7 +591,7 @@ def plot(summary, out_dir):
     for ax, readout in zip(axes, ('knn', 'linear')):
         values = [summary['methods'][m][f'{split}_{readout}'] for m in methods]
         means = [statistics.mean(v) for v in values]
-        stds = [statistics.stdev(v) if len(v) > 1 else 0.0 for v in values]
+        stds = [spread(v) for v in values]
         ax.bar(range(len(methods)), means, yerr=stds, capsize=4, color='tab:blue')
         floors = []
         for key, style in (('floor_pixels', 'k--'), ('floor_random_siamese', 'r:'),

@@ -25,28 +25,28 @@ other study (10k against 48k images), the second measured point.
 
 Input: ``quality_bench.Study.summary``; pure Python, no torch.
 """
-import statistics
+from statistics import mean, stdev
 
 READOUTS = ('knn', 'linear')
 READOUT_NAMES = dict(knn='kNN', linear='linear')
 
 
-def mean(values):
-    return statistics.mean(values)
-
-
 def spread(values):
-    return statistics.stdev(values) if len(values) > 1 else 0.0
+    """Standard deviation over seeds; 0 for a single value."""
+    return stdev(values) if len(values) > 1 else 0.0
+
+
+def floor_readouts(floor, split):
+    """A floor row's read-outs of ``split`` as a list: one for the pixels, one per seed
+    for random init, none if the split is not read yet."""
+    values = floor.get(split, [])
+    return values if isinstance(values, list) else [values]
 
 
 def floor_mean(floor, split, readout):
-    """A floor's mean read-out on ``split`` (one value for the pixels, one per seed for a
-    random init), or None if the split is not read."""
-    values = floor.get(split)
-    if values is None:
-        return None
-    values = values if isinstance(values, list) else [values]
-    return mean(v[readout] for v in values)
+    """A floor's mean read-out on ``split``, or None if the split is not read."""
+    values = floor_readouts(floor, split)
+    return mean(v[readout] for v in values) if values else None
 
 
 def curve_means(entry, readout):
