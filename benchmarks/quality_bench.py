@@ -84,6 +84,34 @@ def run_id(method, index, seed):
     return f'{method.replace(" ", "-").lower()}_c{index}_s{seed}'
 
 
+def training_seconds(work_dir):
+    """Seconds the schedule of the run in ``work_dir`` takes uninterrupted, from its logs.
+
+    Each attempt (``<timestamp>/vis_data/scalars.json``; a resumed run has several) logs
+    ``time``, the mean seconds per iteration over a short window, every logger interval.
+    The estimate is the median of those times (an iteration logged by several attempts,
+    i.e. work redone after a stop, counts once, from the latest attempt) times the last
+    logged iteration (within one logger interval of the end). The median because a window
+    that caught a pause (a machine-wide SIGSTOP, a load spike) is extrapolated to the whole
+    interval otherwise: one such window read 85 s per iteration where the run's typical
+    time was 1.5 s. Start-up, checkpoint saving and work lost to a kill are not counted;
+    the load of the machine at the time is.
+    """
+    seconds_per_iter = {}
+    for attempt in sorted(os.listdir(work_dir)):
+        scalars = osp.join(work_dir, attempt, 'vis_data', 'scalars.json')
+        if not osp.isfile(scalars):
+            continue
+        with open(scalars) as f:
+            for line in f:
+                logged = json.loads(line)
+                if 'time' in logged and 'iter' in logged:
+                    seconds_per_iter[logged['iter']] = logged['time']
+    if not seconds_per_iter:
+        return 0.0
+    return statistics.median(seconds_per_iter.values()) * max(seconds_per_iter)
+
+
 class Study:
     """Runs, evaluations and the results file of one study directory."""
 
@@ -178,6 +206,13 @@ class Study:
                                     env=env)
         if result.returncode:
             return None, time.time() - start, work_dir
+        if not self.trained(method, index, seed):
+            # tools/train.py exits 0 when a SIGTERM / SIGUSR1 stopped it (preemption): the
+            # run is unfinished, not done; recording it would judge a truncated schedule
+            raise SystemExit(
+                f'{run_id(method, index, seed)} was stopped before its last epoch (a signal; '
+                f'see {osp.basename(work_dir)}.log): the study stops here, and the next start '
+                'resumes the run from its newest checkpoint')
         return options, time.time() - start, work_dir
 
     def trained(self, method, index, seed):
@@ -297,10 +332,13 @@ class Study:
         if self.trained(method, index, seed):
             # training finished but the evaluation was interrupted: evaluate, do not retrain
             options = dict(self.methods[method]['grid'][index])
-            train_s, work_dir = 0.0, osp.join(self.out_dir, key)
+            work_dir = osp.join(self.out_dir, key)
             print('  training already finished: evaluating its checkpoints', flush=True)
         else:
             options, train_s, work_dir = self.train(method, index, seed)
+        if options is not None:
+            # the whole schedule, also where it ran in several attempts
+            train_s = training_seconds(work_dir)
         if options is None:
             print(f'  failed: see {osp.join(self.out_dir, key + ".log")}', flush=True)
             row = dict(id=key, method=method, config=index, seed=seed, failed=True,
@@ -351,7 +389,8 @@ class Study:
             self.do_run(method, index, seed, position, len(plan))
 
     def seeds(self, methods):
-        plan = [(m, self.selected(m), s) for m in methods for s in SEEDS[1:]
+        # seed-major: every method has its second seed before any has its third
+        plan = [(m, self.selected(m), s) for s in SEEDS[1:] for m in methods
                 if self.selected(m) is not None]
         for position, (method, index, seed) in enumerate(plan, 1):
             self.do_run(method, index, seed, position, len(plan))

@@ -133,3 +133,45 @@ def test_floors_another_process_recorded_meanwhile_are_not_measured_again(tmp_pa
     study.floors()
     assert len((tmp_path / 'runs.jsonl').read_text().splitlines()) == 3
     assert study.runs['floor_pixels']['test'] == read
+
+
+def test_training_seconds_count_each_iteration_once_across_attempts(tmp_path):
+    """A run resumed from ``iter_100.pth`` redid iterations 101-150 of its killed first
+    attempt: the cost is the schedule's, at its typical (median) time per iteration."""
+    def attempt(name, logged):
+        (tmp_path / name / 'vis_data').mkdir(parents=True)
+        (tmp_path / name / 'vis_data' / 'scalars.json').write_text(''.join(
+            json.dumps(dict(iter=i, time=t, loss=0.0)) + '\n' for i, t in logged))
+    # iteration 150's window caught a pause in the first attempt; the retry's time counts
+    attempt('20261207_100000', [(50, 1.0), (100, 1.0), (150, 85.0)])
+    attempt('20261207_120000', [(150, 2.0), (200, 2.0), (250, 2.0)])
+    (tmp_path / 'epoch_2.pth').write_text('not an attempt')
+    assert quality_bench.training_seconds(str(tmp_path)) == 2.0 * 250
+    # a pause in the last attempt does not stand for its whole logger interval either
+    attempt('20261207_140000', [(300, 85.0)])
+    assert quality_bench.training_seconds(str(tmp_path)) == 2.0 * 300
+
+
+def test_a_run_stopped_by_a_signal_is_not_recorded_as_finished(tmp_path, monkeypatch):
+    """tools/train.py exits 0 after a SIGTERM saved ``iter_N.pth``: the study must stop,
+    not evaluate the truncated run as the finished one."""
+    study = quality_bench.Study(str(tmp_path), quick=True)
+    real_command = study.train_command
+
+    def stopped_early(method, index, seed):  # a process that exits 0 and saves no epoch
+        _, options, work_dir = real_command(method, index, seed)
+        return [sys.executable, '-c', 'pass'], options, work_dir
+    monkeypatch.setattr(study, 'train_command', stopped_early)
+    with pytest.raises(SystemExit, match='m-mae_c0_s0 was stopped before its last epoch'):
+        study.do_run('M-MAE', 0, 0, 1, 1)
+    assert not (tmp_path / 'runs.jsonl').exists()
+
+
+def test_seeds_run_seed_major_so_a_stopped_study_has_every_method_twice(
+        tmp_path, monkeypatch):
+    study = quality_bench.Study(str(tmp_path), quick=True)
+    planned = []
+    monkeypatch.setattr(study, 'do_run', lambda m, i, s, position, total: planned.append(
+        (m, s)))
+    study.seeds(['BYOL', 'Matrix-SSL'])
+    assert planned == [('BYOL', 1), ('Matrix-SSL', 1), ('BYOL', 2), ('Matrix-SSL', 2)]
