@@ -15,8 +15,9 @@ reader may raise, each answered with a number on the study's own bank and splits
   study's work dir) are read by kNN with and without subtracting the bank's mean. The
   linear probe standardises its input, so centring does not change it.
 
-Nothing is trained; the test split is read like the study's floors (they are not
-selected on it). Writes ``--out`` (JSON) and prints a table.
+Nothing is trained. The pixels are read on the held-out and test splits, like the study's
+floors; the runs on the held-out split only (the study reads the test split once, for the
+selected configurations). Writes ``--out`` (JSON) and prints a table.
 """
 import argparse
 import json
@@ -75,8 +76,8 @@ def measure(study, dims, runs):
     for run, row in recorded.items():
         epoch, checkpoint = study.checkpoints(row['work_dir'])[-1]
         model = study.model(study.config(study.config_path(row['method'])), checkpoint)
-        features = study.embed(model, ('bank',) + SPLITS, normalize=False)
-        for split in SPLITS:
+        features = study.embed(model, ('bank', 'heldout'), normalize=False)
+        for split in ('heldout',):
             rows.append(dict(features=f'{run} (epoch {epoch})', dims=features['bank'][0].shape[1],
                              split=split, knn=cosine_knn(features, split, False),
                              knn_centred=cosine_knn(features, split, True)))
