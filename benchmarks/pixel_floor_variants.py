@@ -77,10 +77,9 @@ def measure(study, dims, runs):
         epoch, checkpoint = study.checkpoints(row['work_dir'])[-1]
         model = study.model(study.config(study.config_path(row['method'])), checkpoint)
         features = study.embed(model, ('bank', 'heldout'), normalize=False)
-        for split in ('heldout',):
-            rows.append(dict(features=f'{run} (epoch {epoch})', dims=features['bank'][0].shape[1],
-                             split=split, knn=cosine_knn(features, split, False),
-                             knn_centred=cosine_knn(features, split, True)))
+        rows.append(dict(features=f'{run} (epoch {epoch})', dims=features['bank'][0].shape[1],
+                         split='heldout', knn=cosine_knn(features, 'heldout', False),
+                         knn_centred=cosine_knn(features, 'heldout', True)))
     return rows
 
 
