@@ -39,7 +39,8 @@ run already there is skipped and a run stopped midway (the machine's SIGTERM wri
 ``iter_N.pth``) resumes from its newest checkpoint, so the study goes on where it
 stopped. Every read-out
 checkpoint is kept (label-free selection is validated on them). ``--stage report``
-prints the table and writes ``summary.json``, ``quality.png`` (bars with std over seeds)
+prints the table and writes ``summary.json``, ``runs_table.md`` (every recorded run with
+its read-outs and ranks along the schedule), ``quality.png`` (bars with std over seeds)
 and ``curves.png`` (read-out vs epoch). ``--quick`` trains one tiny run per method on
 128 images (the test suite runs it so the script cannot rot).
 """
@@ -336,15 +337,14 @@ class Study:
             print('  training already finished: evaluating its checkpoints', flush=True)
         else:
             options, train_s, work_dir = self.train(method, index, seed)
-        if options is not None:
-            # the whole schedule, also where it ran in several attempts
-            train_s = training_seconds(work_dir)
         if options is None:
             print(f'  failed: see {osp.join(self.out_dir, key + ".log")}', flush=True)
             row = dict(id=key, method=method, config=index, seed=seed, failed=True,
                        options=self.methods[method]['grid'][index], train_s=round(train_s))
             self.record(row)
             return row
+        # the whole schedule, also where it ran in several attempts
+        train_s = training_seconds(work_dir)
         row = dict(id=key, method=method, config=index, seed=seed, failed=False,
                    options=self.methods[method]['grid'][index], train_s=round(train_s),
                    work_dir=work_dir, heldout=self.evaluate(method, work_dir, 'heldout'))
@@ -513,6 +513,8 @@ class Study:
         with open(osp.join(self.out_dir, 'summary.json'), 'w') as f:
             json.dump(summary, f, indent=1)
         print(format_table(summary))
+        with open(osp.join(self.out_dir, 'runs_table.md'), 'w') as f:
+            f.write(runs_table(self.runs) + '\n')
         if self.complete(methods, 'heldout'):
             families = {m: self.methods[m]['family'] for m in methods}
             table = readme_table(summary, families)
@@ -579,6 +581,61 @@ def readme_table(summary, families):
                                   statistics.mean(values) == best, seeds=len(SEEDS)))
             label = f'**{method}**' if method in PLUGIN_METHODS else method
             lines.append(f'| {label} | ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+def options_text(options):
+    """A grid entry in a few words: the last field of each ``--cfg-options`` key."""
+    if not options:
+        return 'base config'
+    return ', '.join(f'{key.rpartition(".")[2]}={value}'
+                     for key, value in current_names(options).items())
+
+
+def runs_table(runs):
+    """Every recorded run (``Study.runs``: the last record of each, where it was first
+    recorded) as a markdown table: its grid entry, held-out kNN / linear at every
+    read-out checkpoint, test kNN / linear at the end where read, and the effective rank
+    of the bank's backbone features (and projector outputs) along the schedule; then the
+    floors (held-out in the last epoch's column; random init: mean over its seeds).
+    RESULTS.md's table of a study's runs is this text, regenerated from its results."""
+    trained = [row for row in runs.values() if not row.get('floor') and not row['failed']]
+    epochs = sorted({int(e) for row in trained for e in row['heldout']})
+
+    def pair(values):
+        return f'{values["knn"]:.2f} / {values["linear"]:.2f}'
+
+    def ranks(row, key):
+        values = [row['heldout'][str(e)].get(key) for e in epochs
+                  if str(e) in row['heldout']]
+        return ' / '.join(f'{v:.1f}' for v in values) if all(values) and values else '-'
+
+    lines = ['| run | options | ' + ' | '.join(f'epoch {e}' for e in epochs)
+             + ' | test (end) | backbone erank | projector erank |',
+             '|---|---|' + '---|' * len(epochs) + '---|---|---|']
+    for row in trained:
+        cells = [pair(row['heldout'][str(e)]) if str(e) in row['heldout'] else ''
+                 for e in epochs]
+        last = max(row['heldout'], key=int)
+        cells[epochs.index(int(last))] = f'**{cells[epochs.index(int(last))]}**'
+        test = pair(row['test'][max(row['test'], key=int)]) if 'test' in row else '-'
+        name = f'{row["method"]} c{row["config"]} seed {row["seed"]}'
+        lines.append(f'| {name} | {options_text(row["options"])} | ' + ' | '.join(cells)
+                     + f' | {test} | {ranks(row, "erank_backbone")} | '
+                     f'{ranks(row, "erank_projector")} |')
+    for key, name in (('floor_pixels', 'raw pixels'), ('floor_random_siamese', 'random init '
+                      'ResNet-18 w32'), ('floor_random_mae', 'random init ViT')):
+        floor = runs.get(key)
+        if floor is None:
+            continue
+        means = {split: {r: statistics.mean(v[r] for v in floor_readouts(floor, split))
+                         for r in ('knn', 'linear')}
+                 for split in ('heldout', 'test') if floor_readouts(floor, split)}
+        cells = [''] * len(epochs)
+        if 'heldout' in means and epochs:
+            cells[-1] = f'*{pair(means["heldout"])}*'
+        test = f'*{pair(means["test"])}*' if 'test' in means else '-'
+        lines.append(f'| *{name}* | - | ' + ' | '.join(cells) + f' | {test} | | |')
     return '\n'.join(lines)
 
 

@@ -202,3 +202,21 @@ def test_readme_quality_table_is_generated_from_a_committed_study():
         'the README table differs from the table generated from every study with a final '
         'selection:\n'
         + '\n\n'.join(tables.values()))
+
+
+def test_results_run_table_is_generated_from_the_committed_second_study():
+    """RESULTS.md 7.4 lists the 48k study's runs as ``quality_bench.py --stage report``
+    writes them (``runs_table.md``) from the committed results file: no number typed by
+    hand, none left behind when the file grows."""
+    import shutil
+    import tempfile
+    sys.path.insert(0, os.path.join(REPO, 'benchmarks'))
+    import quality_bench
+    with tempfile.TemporaryDirectory() as folder:
+        shutil.copy(os.path.join(REPO, 'benchmarks', 'results',
+                                 'quality_fashion-mnist-48k_runs.jsonl'),
+                    os.path.join(folder, 'runs.jsonl'))
+        table = quality_bench.runs_table(
+            quality_bench.Study(folder, study='fashion-mnist-48k').runs)
+    results = read(os.path.join(REPO, 'benchmarks', 'RESULTS.md'))
+    assert table in results, f'RESULTS.md 7.4 differs from the generated table:\n{table}'

@@ -56,6 +56,13 @@ def test_quick_study_trains_evaluates_and_reports_every_method(tmp_path, monkeyp
         r['id'] for r in rows}
     assert 'raw pixels' in stdout and 'random R18' in stdout
     assert (out / 'summary.json').is_file() and (out / 'quality.png').is_file()
+    # every run in the run table, with its test read-out
+    table = (out / 'runs_table.md').read_text()
+    for row in rows:
+        if not row.get('floor'):
+            test = row['test'][max(row['test'], key=int)]
+            assert f'| {row["method"]} c0 seed 0 |' in table, table
+            assert f'| {test["knn"]:.2f} / {test["linear"]:.2f} |' in table, table
     # resumable, and as a whole process: a second call finds every run recorded and
     # trains nothing
     again = run_tool(['benchmarks/quality_bench.py', '--quick', '--out-dir', str(out)])
