@@ -45,6 +45,7 @@ and ``curves.png`` (read-out vs epoch). ``--quick`` trains one tiny run per meth
 128 images (the test suite runs it so the script cannot rot).
 """
 import argparse
+import contextlib
 import json
 import os
 import os.path as osp
@@ -132,7 +133,7 @@ class Study:
         self.durations = []
 
     def reload(self):
-        """Read the results file again: another process of the study (one per family, or
+        """Read the results file again: another process of the study (one per core, or
         ``--stage floors``) may have recorded rows since; the last row of an id wins."""
         if osp.isfile(self.results_path):
             with open(self.results_path) as f:
@@ -314,16 +315,56 @@ class Study:
             f.write(json.dumps(row) + '\n')
 
     # -- stages -------------------------------------------------------------------------
-    def do_run(self, method, index, seed, position, total):
+    @contextlib.contextmanager
+    def claim(self, name):
+        """Yield whether this process holds ``name``'s lock (``<out_dir>/<name>.lock``, an
+        exclusive ``flock``) while it trains or reads that run: study processes started
+        over the same methods (one per core) then share the runs instead of training one
+        in the same work dir twice. The system releases the lock when the file closes or
+        the process ends, however it ends."""
+        import fcntl
+        with open(osp.join(self.out_dir, name + '.lock'), 'w') as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+
+    def recorded(self, method, index, seed):
+        """The run's recorded row (the results file read again: another study process
+        may have recorded it), or None."""
         key = run_id(method, index, seed)
-        if key in self.runs:
-            recorded = current_names(self.runs[key]['options'])
-            if recorded != self.methods[method]['grid'][index]:
-                raise ValueError(
-                    f'{key} is recorded in {self.results_path} with options {recorded}, but '
-                    f'the grid now declares {self.methods[method]["grid"][index]}: restore the '
-                    'grid entry, or delete that run\'s line (and its work dir) to retrain it')
-            return self.runs[key]
+        self.reload()
+        if key not in self.runs:
+            return None
+        recorded = current_names(self.runs[key]['options'])
+        if recorded != self.methods[method]['grid'][index]:
+            raise ValueError(
+                f'{key} is recorded in {self.results_path} with options {recorded}, but '
+                f'the grid now declares {self.methods[method]["grid"][index]}: restore the '
+                'grid entry, or delete that run\'s line (and its work dir) to retrain it')
+        return self.runs[key]
+
+    def do_run(self, method, index, seed, position, total):
+        """The run's row: recorded, or trained, evaluated and recorded now; None when
+        another study process holds the run (it records it)."""
+        key = run_id(method, index, seed)
+        row = self.recorded(method, index, seed)
+        if row is not None:
+            return row
+        with self.claim(key) as claimed:
+            if not claimed:
+                print(f'[{position}/{total}] {method} config {index} seed {seed}: another '
+                      'study process is on it, next', flush=True)
+                return None
+            # recorded by another process between the first read and the claim?
+            row = self.recorded(method, index, seed)
+            return row if row is not None else \
+                self.train_and_record(method, index, seed, position, total)
+
+    def train_and_record(self, method, index, seed, position, total):
+        key = run_id(method, index, seed)
         eta = ''
         if self.durations:
             left = total - position + 1
@@ -400,15 +441,18 @@ class Study:
         for method in methods:
             index = self.selected(method)
             for seed in SEEDS if index is not None else ():
-                row = self.runs.get(run_id(method, index, seed))
-                if row is None or row['failed'] or 'test' in row:
-                    continue
-                print(f'test read-out: {method} config {index} seed {seed}', flush=True)
-                row = self.ensure_checkpoints(row)
-                # the end of training only: the schedule is read on held-out images
-                row = dict(row, test=self.evaluate(method, row['work_dir'], 'test',
-                                                   last_only=True))
-                self.record(row)
+                key = run_id(method, index, seed)
+                with self.claim(key) as claimed:
+                    self.reload()
+                    row = self.runs.get(key)
+                    if not claimed or row is None or row['failed'] or 'test' in row:
+                        continue  # another process reads it, not trained yet, or read
+                    print(f'test read-out: {method} config {index} seed {seed}', flush=True)
+                    row = self.ensure_checkpoints(row)
+                    # the end of training only: the schedule is read on held-out images
+                    row = dict(row, test=self.evaluate(method, row['work_dir'], 'test',
+                                                       last_only=True))
+                    self.record(row)
         self.floors()
 
     def ensure_checkpoints(self, row):
@@ -430,6 +474,11 @@ class Study:
         return dict(row, work_dir=work_dir, heldout_retrained=again)
 
     def floors(self):
+        with self.claim('floors') as claimed:
+            if claimed:  # else another process is reading them
+                self.read_floors()
+
+    def read_floors(self):
         import torch
         from mssl_plugin.analysis import embed_pixels, knn_top1, linear_probe_top1
         self.reload()  # a --stage floors process may have read them meanwhile

@@ -175,3 +175,26 @@ def test_seeds_run_seed_major_so_a_stopped_study_has_every_method_twice(
         (m, s)))
     study.seeds(['BYOL', 'Matrix-SSL'])
     assert planned == [('BYOL', 1), ('Matrix-SSL', 1), ('BYOL', 2), ('Matrix-SSL', 2)]
+
+
+def test_two_study_processes_share_the_runs_instead_of_training_one_twice(tmp_path):
+    """Study processes started over the same methods (one per core): a run another
+    process holds is skipped, one it recorded meanwhile is read, not trained again."""
+    first = quality_bench.Study(str(tmp_path), quick=True)
+    second = quality_bench.Study(str(tmp_path), quick=True)
+    with first.claim('byol_c0_s0') as claimed:
+        assert claimed
+        assert second.do_run('BYOL', 0, 0, 1, 1) is None
+        assert not (tmp_path / 'byol_c0_s0').exists()  # nothing trained
+        with second.claim('byol_c0_s0') as also:
+            assert not also
+        first.record(dict(id='byol_c0_s0', method='BYOL', config=0, seed=0, failed=False,
+                          options={}, heldout={'1': dict(knn=1.0, linear=2.0)}))
+    # recorded by the first after the second was started: read from the results file
+    assert second.do_run('BYOL', 0, 0, 1, 1)['heldout']['1']['knn'] == 1.0
+    with second.claim('byol_c0_s0') as claimed:  # released with the first's block
+        assert claimed
+    # a test read-out another process holds is left to it
+    with first.claim('byol_c0_s0'), second.claim('floors'):
+        second.test(['BYOL'])
+    assert 'test' not in second.runs['byol_c0_s0']
