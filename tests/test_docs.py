@@ -173,30 +173,46 @@ def test_api_reference_matches_the_docstrings():
     assert result.returncode == 0, result.stderr + result.stdout
 
 
+COMMITTED_STUDIES = (('fashion-mnist-48k', 'quality_fashion-mnist-48k_runs.jsonl'),
+                     ('fashion-mnist-10k', 'quality_fashion-mnist_runs.jsonl'))
+
+
+def benchmarks_module(name):
+    """A script of ``benchmarks/`` imported as a module."""
+    import importlib
+    if os.path.join(REPO, 'benchmarks') not in sys.path:
+        sys.path.insert(0, os.path.join(REPO, 'benchmarks'))
+    return importlib.import_module(name)
+
+
+def committed_study(study, name):
+    """``quality_bench.Study`` of a committed results file (read from a copy: a Study
+    writes to its folder), or None if the file is not committed."""
+    import shutil
+    import tempfile
+    quality_bench = benchmarks_module('quality_bench')
+    path = os.path.join(REPO, 'benchmarks', 'results', name)
+    if not os.path.isfile(path):
+        return None
+    folder = tempfile.mkdtemp()
+    shutil.copy(path, os.path.join(folder, 'runs.jsonl'))
+    return quality_bench.Study(folder, study=study)
+
+
 def test_readme_quality_table_is_generated_from_a_committed_study():
     """The README's table is what ``quality_bench.py --stage report`` writes
     (``readme_table.md``) from a committed results file whose selection is final (every
     selected config's seeds and the floors read on the held-out split; test cells not
     read yet show ``-``)."""
-    import shutil
-    import tempfile
-    sys.path.insert(0, os.path.join(REPO, 'benchmarks'))
-    import quality_bench
+    quality_bench = benchmarks_module('quality_bench')
     readme = read(os.path.join(REPO, 'README.md'))
     tables = {}
-    for study, name in (('fashion-mnist-48k', 'quality_fashion-mnist-48k_runs.jsonl'),
-                        ('fashion-mnist-10k', 'quality_fashion-mnist_runs.jsonl')):
-        path = os.path.join(REPO, 'benchmarks', 'results', name)
-        if not os.path.isfile(path):
-            continue
-        with tempfile.TemporaryDirectory() as folder:
-            shutil.copy(path, os.path.join(folder, 'runs.jsonl'))
-            results = quality_bench.Study(folder, study=study)
-            methods = list(results.methods)
-            if results.complete(methods, 'heldout'):
-                tables[study] = quality_bench.readme_table(
-                    results.summary(methods),
-                    {m: results.methods[m]['family'] for m in methods})
+    for study, name in COMMITTED_STUDIES:
+        results = committed_study(study, name)
+        methods = list(results.methods) if results else []
+        if results and results.complete(methods, 'heldout'):
+            tables[study] = quality_bench.readme_table(
+                results.summary(methods), {m: results.methods[m]['family'] for m in methods})
     assert tables, 'no study with a final selection in benchmarks/results/'
     assert any(table in readme for table in tables.values()), (
         'the README table differs from the table generated from every study with a final '
@@ -204,19 +220,31 @@ def test_readme_quality_table_is_generated_from_a_committed_study():
         + '\n\n'.join(tables.values()))
 
 
+def test_results_give_the_verdicts_of_every_complete_study():
+    """A study read to its end (every test cell) has its verdicts per target in
+    RESULTS.md exactly as ``--stage report`` writes them (``verdicts.md``)."""
+    quality_bench = benchmarks_module('quality_bench')
+    study_verdicts = benchmarks_module('study_verdicts')
+    results_text = read(os.path.join(REPO, 'benchmarks', 'RESULTS.md'))
+    judged = 0
+    for study, name in COMMITTED_STUDIES:
+        results = committed_study(study, name)
+        methods = list(results.methods) if results else []
+        if not (results and results.complete(methods)):
+            continue
+        text = study_verdicts.format_verdicts(study_verdicts.verdicts(
+            results.summary(methods), {m: results.methods[m]['family'] for m in methods},
+            [m for m in quality_bench.PLUGIN_METHODS if m in methods]))
+        assert text in results_text, f'RESULTS.md lacks the verdicts of {study}:\n{text}'
+        judged += 1
+    assert judged, 'no committed study is complete'
+
+
 def test_results_run_table_is_generated_from_the_committed_second_study():
     """RESULTS.md 7.4 lists the 48k study's runs as ``quality_bench.py --stage report``
     writes them (``runs_table.md``) from the committed results file: no number typed by
     hand, none left behind when the file grows."""
-    import shutil
-    import tempfile
-    sys.path.insert(0, os.path.join(REPO, 'benchmarks'))
-    import quality_bench
-    with tempfile.TemporaryDirectory() as folder:
-        shutil.copy(os.path.join(REPO, 'benchmarks', 'results',
-                                 'quality_fashion-mnist-48k_runs.jsonl'),
-                    os.path.join(folder, 'runs.jsonl'))
-        table = quality_bench.runs_table(
-            quality_bench.Study(folder, study='fashion-mnist-48k').runs)
+    quality_bench = benchmarks_module('quality_bench')
+    table = quality_bench.runs_table(committed_study(*COMMITTED_STUDIES[0]).runs)
     results = read(os.path.join(REPO, 'benchmarks', 'RESULTS.md'))
     assert table in results, f'RESULTS.md 7.4 differs from the generated table:\n{table}'
