@@ -248,3 +248,14 @@ def test_results_run_table_is_generated_from_the_committed_second_study():
     table = quality_bench.runs_table(committed_study(*COMMITTED_STUDIES[0]).runs)
     results = read(os.path.join(REPO, 'benchmarks', 'RESULTS.md'))
     assert table in results, f'RESULTS.md 7.4 differs from the generated table:\n{table}'
+
+
+def test_the_study_guide_shows_the_first_study_as_generated():
+    """The study guide's table of the first (10k) study is its generated table."""
+    quality_bench = benchmarks_module('quality_bench')
+    results = committed_study(*COMMITTED_STUDIES[1])
+    methods = list(results.methods)
+    table = quality_bench.readme_table(results.summary(methods),
+                                       {m: results.methods[m]['family'] for m in methods})
+    guide = read(os.path.join(REPO, 'docs', 'user_guides', 'small_data_and_the_study.md'))
+    assert table in guide, f'the study guide differs from the generated table:\n{table}'
