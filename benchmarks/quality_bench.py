@@ -40,7 +40,8 @@ run already there is skipped and a run stopped midway (the machine's SIGTERM wri
 stopped. Every read-out
 checkpoint is kept (label-free selection is validated on them). ``--stage report``
 prints the table and writes ``summary.json``, ``runs_table.md`` (every recorded run with
-its read-outs and ranks along the schedule), ``quality.png`` (bars with std over seeds)
+its read-outs and ranks along the schedule), ``rank_correlations.md`` (whether a run's
+effective rank orders its read-outs), ``quality.png`` (bars with std over seeds)
 and ``curves.png`` (read-out vs epoch). ``--quick`` trains one tiny run per method on
 128 images (the test suite runs it so the script cannot rot).
 """
@@ -564,6 +565,11 @@ class Study:
         print(format_table(summary))
         with open(osp.join(self.out_dir, 'runs_table.md'), 'w') as f:
             f.write(runs_table(self.runs) + '\n')
+        correlations = rank_correlations(self.runs, {m: self.methods[m]['family']
+                                                     for m in self.methods})
+        with open(osp.join(self.out_dir, 'rank_correlations.md'), 'w') as f:
+            f.write(correlations + '\n')
+        print(f'\nEffective rank against the read-outs (held-out):\n{correlations}')
         if self.complete(methods, 'heldout'):
             families = {m: self.methods[m]['family'] for m in methods}
             table = readme_table(summary, families)
@@ -686,6 +692,45 @@ def runs_table(runs):
         test = f'*{pair(means["test"])}*' if 'test' in means else '-'
         lines.append(f'| *{name}* | - | ' + ' | '.join(cells) + f' | {test} | | |')
     return '\n'.join(lines)
+
+
+RANKS = (('erank_backbone', 'backbone'), ('erank_projector', 'projector'))
+
+
+def rank_correlations(runs, families):
+    """Does the effective rank go with the read-outs? Spearman's rho between each rank
+    (backbone features; projector outputs where the family has a projector) and each
+    read-out, over every held-out checkpoint of the family's recorded runs (methods,
+    grid entries, seeds and epochs pooled) and over their last checkpoints only. A
+    correlation across runs, not an intervention: it says whether a run's rank orders
+    its read-outs, not whether raising the rank would raise them. ``families``: method
+    -> family. Returns a markdown table (``-`` below 3 points or for a constant rank)."""
+    from scipy.stats import spearmanr
+    lines = ['| family | rank | read-out | checkpoints | rho | last checkpoints | rho (last) |',
+             '|---|---|---|---|---|---|---|']
+    for family in dict.fromkeys(families.values()):
+        trained = [row for row in runs.values() if not row.get('floor')
+                   and not row['failed'] and families.get(row['method']) == family]
+        for key, name in RANKS:
+            for readout in ('knn', 'linear'):
+                cells = []
+                for last_only in (False, True):
+                    points = [(values[key], values[readout]) for row in trained
+                              for epoch, values in row['heldout'].items()
+                              if key in values and (not last_only or
+                                                    epoch == max(row['heldout'], key=int))]
+                    ranks = [p[0] for p in points]
+                    rho = spearmanr(ranks, [p[1] for p in points])[0] \
+                        if len(points) >= 3 and len(set(ranks)) > 1 else None
+                    cells += [str(len(points)), '-' if rho is None or rho != rho
+                              else f'{rho:+.2f}']
+                if cells[0] != '0':
+                    lines.append(f'| {family} | {name} | {READOUT_LABELS[readout]} | '
+                                 + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+READOUT_LABELS = dict(knn='kNN', linear='linear')
 
 
 def format_table(summary):

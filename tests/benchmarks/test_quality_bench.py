@@ -63,6 +63,11 @@ def test_quick_study_trains_evaluates_and_reports_every_method(tmp_path, monkeyp
             test = row['test'][max(row['test'], key=int)]
             assert f'| {row["method"]} c0 seed 0 |' in table, table
             assert f'| {test["knn"]:.2f} / {test["linear"]:.2f} |' in table, table
+    # the ranks against the read-outs, over the three runs of each family
+    correlations = (out / 'rank_correlations.md').read_text()
+    for family, rank in (('siamese', 'backbone'), ('siamese', 'projector'), ('mae', 'backbone')):
+        assert f'| {family} | {rank} | kNN | 3 |' in correlations, correlations
+    assert '| mae | projector |' not in correlations
     # resumable, and as a whole process: a second call finds every run recorded and
     # trains nothing
     again = run_tool(['benchmarks/quality_bench.py', '--quick', '--out-dir', str(out)])
