@@ -61,7 +61,8 @@ warnings.filterwarnings('ignore', message='pkg_resources is deprecated', categor
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 from study_methods import (DEFAULT_STUDY, GRID_SIZE, LOSS, METHODS, REG,  # noqa: E402,F401
                            STUDIES)
-from study_verdicts import floor_readouts, format_verdicts, spread, verdicts  # noqa: E402
+from study_verdicts import (READOUT_NAMES, floor_readouts, format_verdicts,  # noqa: E402
+                            spread, verdicts)
 
 SEEDS = (0, 1, 2)
 HELDOUT = (50000, 52000)
@@ -725,12 +726,9 @@ def rank_correlations(runs, families):
                     cells += [str(len(points)), '-' if rho is None or rho != rho
                               else f'{rho:+.2f}']
                 if cells[0] != '0':
-                    lines.append(f'| {family} | {name} | {READOUT_LABELS[readout]} | '
+                    lines.append(f'| {family} | {name} | {READOUT_NAMES[readout]} | '
                                  + ' | '.join(cells) + ' |')
     return '\n'.join(lines)
-
-
-READOUT_LABELS = dict(knn='kNN', linear='linear')
 
 
 def format_table(summary):
