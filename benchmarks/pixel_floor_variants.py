@@ -26,25 +26,9 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import quality_bench  # noqa: E402
+from quality_bench import knn_readout, linear_readout  # noqa: E402
 
 SPLITS = ('heldout', 'test')
-
-
-def cosine_knn(features, split, centre):
-    import torch
-    from mssl_plugin.analysis import knn_top1
-    bank_x, bank_y = features['bank']
-    query_x, query_y = features[split]
-    shift = bank_x.mean(0) if centre else torch.zeros(bank_x.shape[1])
-
-    def unit(x):
-        return torch.nn.functional.normalize(x - shift, dim=1)
-    return round(knn_top1(unit(bank_x), bank_y, unit(query_x), query_y), 2)
-
-
-def linear(features, split):
-    from mssl_plugin.analysis import linear_probe_top1
-    return round(linear_probe_top1(*features['bank'], *features[split]), 2)
 
 
 def measure(study, dims, runs):
@@ -62,24 +46,24 @@ def measure(study, dims, runs):
     rows = []
     for split in SPLITS:
         rows.append(dict(features='raw pixels', dims=pixels['bank'][0].shape[1], split=split,
-                         knn=cosine_knn(pixels, split, False),
-                         knn_centred=cosine_knn(pixels, split, True),
-                         linear=linear(pixels, split)))
+                         knn=knn_readout(pixels, split, cosine=True),
+                         knn_centred=knn_readout(pixels, split, cosine=True, centre=True),
+                         linear=linear_readout(pixels, split)))
     for dim in dims:
         pca = PCA(dim, random_state=0).fit(pixels['bank'][0].numpy())
         reduced = {name: (torch.from_numpy(pca.transform(x.numpy())).float(), y)
                    for name, (x, y) in pixels.items()}
         for split in SPLITS:  # PCA output is centred already
             rows.append(dict(features=f'pixels, PCA {dim}', dims=dim, split=split,
-                             knn_centred=cosine_knn(reduced, split, False),
-                             linear=linear(reduced, split)))
+                             knn_centred=knn_readout(reduced, split, cosine=True),
+                             linear=linear_readout(reduced, split)))
     for run, row in recorded.items():
         epoch, checkpoint = study.checkpoints(row['work_dir'])[-1]
         model = study.model(study.config(study.config_path(row['method'])), checkpoint)
         features = study.embed(model, ('bank', 'heldout'), normalize=False)
         rows.append(dict(features=f'{run} (epoch {epoch})', dims=features['bank'][0].shape[1],
-                         split='heldout', knn=cosine_knn(features, 'heldout', False),
-                         knn_centred=cosine_knn(features, 'heldout', True)))
+                         split='heldout', knn=knn_readout(features, 'heldout', cosine=True),
+                         knn_centred=knn_readout(features, 'heldout', cosine=True, centre=True)))
     return rows
 
 

@@ -116,6 +116,30 @@ def training_seconds(work_dir):
     return statistics.median(seconds_per_iter.values()) * max(seconds_per_iter)
 
 
+def knn_readout(features, split, cosine=False, centre=False):
+    """Weighted-kNN top-1 (%) of ``split``'s rows against the bank's (``features``: split
+    -> (rows, labels)), rounded to 2 decimals. The rows are taken as they are (already
+    L2-normalised), or with ``cosine`` L2-normalised here, after subtracting the bank's
+    mean if ``centre``."""
+    import torch
+    from mssl_plugin.analysis import knn_top1
+    (bank_x, bank_y), (query_x, query_y) = features['bank'], features[split]
+    if cosine:
+        shift = bank_x.mean(0) if centre else torch.zeros(bank_x.shape[1])
+
+        def unit(x):
+            return torch.nn.functional.normalize(x - shift, dim=1)
+        bank_x, query_x = unit(bank_x), unit(query_x)
+    return round(knn_top1(bank_x, bank_y, query_x, query_y), 2)
+
+
+def linear_readout(features, split):
+    """Linear-probe top-1 (%) of ``split`` fitted on the bank (the probe standardises its
+    input), rounded to 2 decimals."""
+    from mssl_plugin.analysis import linear_probe_top1
+    return round(linear_probe_top1(*features['bank'], *features[split]), 2)
+
+
 class Study:
     """Runs, evaluations and the results file of one study directory."""
 
@@ -284,11 +308,8 @@ class Study:
 
     @staticmethod
     def readouts(features, query):
-        from mssl_plugin.analysis import knn_top1, linear_probe_top1
-        bank_x, bank_y = features['bank']
-        query_x, query_y = features[query]
-        return dict(knn=round(knn_top1(bank_x, bank_y, query_x, query_y), 2),
-                    linear=round(linear_probe_top1(bank_x, bank_y, query_x, query_y), 2))
+        """Both read-outs of ``query`` (the rows L2-normalised already)."""
+        return dict(knn=knn_readout(features, query), linear=linear_readout(features, query))
 
     def checkpoints(self, work_dir):
         found = []
@@ -481,8 +502,7 @@ class Study:
                 self.read_floors()
 
     def read_floors(self):
-        import torch
-        from mssl_plugin.analysis import embed_pixels, knn_top1, linear_probe_top1
+        from mssl_plugin.analysis import embed_pixels
         self.reload()  # a --stage floors process may have read them meanwhile
         if 'test' not in self.runs.get('floor_pixels', {}):
             print('floor: raw pixels', flush=True)
@@ -492,12 +512,8 @@ class Study:
                       for split in ('bank', 'heldout', 'test')}
             row = dict(id='floor_pixels', floor=True)
             for split in ('heldout', 'test'):
-                bank_x, bank_y = pixels['bank']
-                x, y = pixels[split]
-                row[split] = dict(
-                    knn=round(knn_top1(torch.nn.functional.normalize(bank_x, dim=1), bank_y,
-                                       torch.nn.functional.normalize(x, dim=1), y), 2),
-                    linear=round(linear_probe_top1(bank_x, bank_y, x, y), 2))
+                row[split] = dict(knn=knn_readout(pixels, split, cosine=True),
+                                  linear=linear_readout(pixels, split))
             self.record(row)
         for family, config in STUDIES[self.study]['floors'].items():
             key = f'floor_random_{family}'
