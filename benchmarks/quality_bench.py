@@ -575,6 +575,11 @@ class Study:
         return all(split in self.runs.get(key, {})
                    for key in ('floor_pixels', 'floor_random_siamese', 'floor_random_mae'))
 
+    def families(self, methods=None):
+        """Method -> family (``siamese`` / ``mae``) of ``methods`` (default: the study's), in
+        their order: the order the report lists them in."""
+        return {m: self.methods[m]['family'] for m in methods or self.methods}
+
     def report(self, methods):
         summary = self.summary(methods)
         with open(osp.join(self.out_dir, 'summary.json'), 'w') as f:
@@ -582,13 +587,12 @@ class Study:
         print(format_table(summary))
         with open(osp.join(self.out_dir, 'runs_table.md'), 'w') as f:
             f.write(runs_table(self.runs) + '\n')
-        correlations = rank_correlations(self.runs, {m: self.methods[m]['family']
-                                                     for m in self.methods})
+        correlations = rank_correlations(self.runs, self.families())
         with open(osp.join(self.out_dir, 'rank_correlations.md'), 'w') as f:
             f.write(correlations + '\n')
         print(f'\nEffective rank against the read-outs (held-out):\n{correlations}')
         if self.complete(methods, 'heldout'):
-            families = {m: self.methods[m]['family'] for m in methods}
+            families = self.families(methods)
             table = readme_table(summary, families)
             with open(osp.join(self.out_dir, 'readme_table.md'), 'w') as f:
                 f.write(table + '\n')

@@ -185,21 +185,21 @@ def benchmarks_module(name):
     return importlib.import_module(name)
 
 
-def committed_study(study, name):
-    """``quality_bench.Study`` of a committed results file (read from a copy: a Study
-    writes to its folder), or None if the file is not committed."""
+def committed_study(study, name, tmp_path):
+    """``quality_bench.Study`` of a committed results file (read from a copy in
+    ``tmp_path``: a Study writes to its folder), or None if the file is not committed."""
     import shutil
-    import tempfile
     quality_bench = benchmarks_module('quality_bench')
     path = os.path.join(REPO, 'benchmarks', 'results', name)
     if not os.path.isfile(path):
         return None
-    folder = tempfile.mkdtemp()
-    shutil.copy(path, os.path.join(folder, 'runs.jsonl'))
-    return quality_bench.Study(folder, study=study)
+    folder = tmp_path / study
+    folder.mkdir()
+    shutil.copy(path, folder / 'runs.jsonl')
+    return quality_bench.Study(str(folder), study=study)
 
 
-def test_readme_quality_table_is_generated_from_a_committed_study():
+def test_readme_quality_table_is_generated_from_a_committed_study(tmp_path):
     """The README's table is what ``quality_bench.py --stage report`` writes
     (``readme_table.md``) from a committed results file whose selection is final (every
     selected config's seeds and the floors read on the held-out split; test cells not
@@ -208,11 +208,11 @@ def test_readme_quality_table_is_generated_from_a_committed_study():
     readme = read(os.path.join(REPO, 'README.md'))
     tables = {}
     for study, name in COMMITTED_STUDIES:
-        results = committed_study(study, name)
+        results = committed_study(study, name, tmp_path)
         methods = list(results.methods) if results else []
         if results and results.complete(methods, 'heldout'):
-            tables[study] = quality_bench.readme_table(
-                results.summary(methods), {m: results.methods[m]['family'] for m in methods})
+            tables[study] = quality_bench.readme_table(results.summary(methods),
+                                                       results.families())
     assert tables, 'no study with a final selection in benchmarks/results/'
     assert any(table in readme for table in tables.values()), (
         'the README table differs from the table generated from every study with a final '
@@ -220,7 +220,7 @@ def test_readme_quality_table_is_generated_from_a_committed_study():
         + '\n\n'.join(tables.values()))
 
 
-def test_results_give_the_verdicts_of_every_complete_study():
+def test_results_give_the_verdicts_of_every_complete_study(tmp_path):
     """A study read to its end (every test cell) has its verdicts per target in
     RESULTS.md exactly as ``--stage report`` writes them (``verdicts.md``)."""
     quality_bench = benchmarks_module('quality_bench')
@@ -228,37 +228,36 @@ def test_results_give_the_verdicts_of_every_complete_study():
     results_text = read(os.path.join(REPO, 'benchmarks', 'RESULTS.md'))
     judged = 0
     for study, name in COMMITTED_STUDIES:
-        results = committed_study(study, name)
+        results = committed_study(study, name, tmp_path)
         methods = list(results.methods) if results else []
         if not (results and results.complete(methods)):
             continue
         text = study_verdicts.format_verdicts(study_verdicts.verdicts(
-            results.summary(methods), {m: results.methods[m]['family'] for m in methods},
+            results.summary(methods), results.families(),
             [m for m in quality_bench.PLUGIN_METHODS if m in methods]))
         assert text in results_text, f'RESULTS.md lacks the verdicts of {study}:\n{text}'
         judged += 1
     assert judged, 'no committed study is complete'
 
 
-def test_results_run_tables_are_generated_from_the_committed_second_study():
+def test_results_run_tables_are_generated_from_the_committed_second_study(tmp_path):
     """RESULTS.md 7.4 lists the 48k study's runs and its ranks against the read-outs as
     ``quality_bench.py --stage report`` writes them (``runs_table.md``,
     ``rank_correlations.md``) from the committed results file: no number typed by hand,
     none left behind when the file grows."""
     quality_bench = benchmarks_module('quality_bench')
-    study = committed_study(*COMMITTED_STUDIES[0])
+    study = committed_study(*COMMITTED_STUDIES[0], tmp_path)
     results = read(os.path.join(REPO, 'benchmarks', 'RESULTS.md'))
     for table in (quality_bench.runs_table(study.runs), quality_bench.rank_correlations(
-            study.runs, {m: study.methods[m]['family'] for m in study.methods})):
+            study.runs, study.families())):
         assert table in results, f'RESULTS.md 7.4 differs from the generated table:\n{table}'
 
 
-def test_the_study_guide_shows_the_first_study_as_generated():
+def test_the_study_guide_shows_the_first_study_as_generated(tmp_path):
     """The study guide's table of the first (10k) study is its generated table."""
     quality_bench = benchmarks_module('quality_bench')
-    results = committed_study(*COMMITTED_STUDIES[1])
+    results = committed_study(*COMMITTED_STUDIES[1], tmp_path)
     methods = list(results.methods)
-    table = quality_bench.readme_table(results.summary(methods),
-                                       {m: results.methods[m]['family'] for m in methods})
+    table = quality_bench.readme_table(results.summary(methods), results.families())
     guide = read(os.path.join(REPO, 'docs', 'user_guides', 'small_data_and_the_study.md'))
     assert table in guide, f'the study guide differs from the generated table:\n{table}'

@@ -19,8 +19,8 @@ def judged(tmp_path, edit=lambda row: row):
     (tmp_path / 'runs.jsonl').write_text(''.join(json.dumps(r) + '\n' for r in rows))
     study = quality_bench.Study(str(tmp_path), study=STUDY)
     methods = list(study.methods)
-    families = {m: study.methods[m]['family'] for m in methods}
-    rows = study_verdicts.verdicts(study.summary(methods), families, ['Matrix-SSL', 'M-MAE'])
+    rows = study_verdicts.verdicts(study.summary(methods), study.families(),
+                                   ['Matrix-SSL', 'M-MAE'])
     return {(r['method'], r['target'].split(' (')[0]): r for r in rows}
 
 
