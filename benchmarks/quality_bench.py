@@ -413,6 +413,9 @@ class Study:
                    options=self.methods[method]['grid'][index], train_s=round(train_s),
                    work_dir=work_dir, heldout=self.evaluate(method, work_dir, 'heldout'))
         self.record(row)
+        self.reload()  # this row may complete the method's search, and so its selection
+        if self.selected(method) == index:
+            row = self.read_test(row)
         self.durations.append(time.time() - start)
         last = row['heldout'][max(row['heldout'], key=int)]
         print(f'  held-out kNN {last["knn"]:.2f} linear {last["linear"]:.2f} '
@@ -459,9 +462,26 @@ class Study:
         for position, (method, index, seed) in enumerate(plan, 1):
             self.do_run(method, index, seed, position, len(plan))
 
+    def read_test(self, row):
+        """Record ``row`` with its test-split read-outs, at the end of training only (the
+        schedule is read on held-out images). Called once the method's selection is final
+        and ``row`` is a run of the selected config: right after a run trains (so the
+        test read-out needs no checkpoint to survive the machine), or by :meth:`test`."""
+        print(f'  test read-out: {row["method"]} config {row["config"]} seed {row["seed"]}',
+              flush=True)
+        row = self.ensure_checkpoints(row)
+        row = dict(row, test=self.evaluate(row['method'], row['work_dir'], 'test',
+                                           last_only=True))
+        self.record(row)
+        return row
+
     def test(self, methods):
-        """Test-split read-outs of the selected configs' runs and of the floors (once)."""
-        for method in methods:
+        """Test-split read-outs of the selected configs' runs and of the floors (once).
+
+        The plugin's methods first: the targets that need the test split are theirs, and
+        a run whose checkpoints are gone is retrained for its read-out."""
+        ordered = sorted(methods, key=lambda m: m not in PLUGIN_METHODS)
+        for method in ordered:
             index = self.selected(method)
             for seed in SEEDS if index is not None else ():
                 key = run_id(method, index, seed)
@@ -470,12 +490,7 @@ class Study:
                     row = self.runs.get(key)
                     if not claimed or row is None or row['failed'] or 'test' in row:
                         continue  # another process reads it, not trained yet, or read
-                    print(f'test read-out: {method} config {index} seed {seed}', flush=True)
-                    row = self.ensure_checkpoints(row)
-                    # the end of training only: the schedule is read on held-out images
-                    row = dict(row, test=self.evaluate(method, row['work_dir'], 'test',
-                                                       last_only=True))
-                    self.record(row)
+                    self.read_test(row)
         self.floors()
 
     def ensure_checkpoints(self, row):
@@ -671,9 +686,11 @@ def options_text(options):
 def runs_table(runs):
     """Every recorded run (``Study.runs``: the last record of each, where it was first
     recorded) as a markdown table: its grid entry, held-out kNN / linear at every
-    read-out checkpoint, test kNN / linear at the end where read, and the effective rank
-    of the bank's backbone features (and projector outputs) along the schedule; then the
-    floors (held-out in the last epoch's column; random init: mean over its seeds).
+    read-out checkpoint, test kNN / linear at the end where read (with the held-out
+    read-outs of the retrained network where the test split read one that differs from
+    the recorded run), and the effective rank of the bank's backbone features (and
+    projector outputs) along the schedule; then the floors (held-out in the last epoch's
+    column; random init: mean over its seeds).
     RESULTS.md's table of a study's runs is this text, regenerated from its results."""
     trained = [row for row in runs.values() if not row.get('floor') and not row['failed']]
     epochs = sorted({int(e) for row in trained for e in row['heldout']})
@@ -695,6 +712,10 @@ def runs_table(runs):
         last = max(row['heldout'], key=int)
         cells[epochs.index(int(last))] = f'**{cells[epochs.index(int(last))]}**'
         test = pair(row['test'][max(row['test'], key=int)]) if 'test' in row else '-'
+        again = row.get('heldout_retrained', {}).get(last)
+        if again and pair(again) != pair(row['heldout'][last]):
+            # the test split read a retrained network (checkpoints lost with a machine)
+            test += f' (retrained; held-out {pair(again)})'
         name = f'{row["method"]} c{row["config"]} seed {row["seed"]}'
         lines.append(f'| {name} | {options_text(row["options"])} | ' + ' | '.join(cells)
                      + f' | {test} | {ranks(row, "erank_backbone")} | '

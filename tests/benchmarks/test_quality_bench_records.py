@@ -1,5 +1,6 @@
 """benchmarks/quality_bench.py: a recorded run is reused only when the grid still declares it."""
 import json
+import os.path as osp
 import sys
 
 import pytest
@@ -198,3 +199,51 @@ def test_two_study_processes_share_the_runs_instead_of_training_one_twice(tmp_pa
     with first.claim('byol_c0_s0'), second.claim('floors'):
         second.test(['BYOL'])
     assert 'test' not in second.runs['byol_c0_s0']
+
+
+@pytest.mark.parametrize('recorded_knn, selected', [(50.0, 1), (90.0, 0)])
+def test_a_run_of_the_selected_config_reads_the_test_split_as_soon_as_it_trains(
+        tmp_path, monkeypatch, recorded_knn, selected):
+    """Its checkpoints then need not survive the machine (the 48k study lost 14 runs'
+    checkpoints with one); a run of a config the search did not select is never read on
+    the test split."""
+    study = quality_bench.Study(str(tmp_path))
+    study.grid_size = 2
+    study.record(dict(id='byol_c0_s0', method='BYOL', config=0, seed=0, failed=False,
+                      options=study.methods['BYOL']['grid'][0],
+                      heldout={'6': dict(knn=recorded_knn, linear=recorded_knn)}))
+    read = []
+
+    def train(method, index, seed):
+        work_dir = tmp_path / quality_bench.run_id(method, index, seed)
+        work_dir.mkdir()
+        return study.methods[method]['grid'][index], 1.0, str(work_dir)
+
+    def evaluate(method, work_dir, split, last_only=False):
+        read.append((osp.basename(work_dir), split, last_only))
+        return {'6': dict(knn=70.0, linear=70.0)}
+    monkeypatch.setattr(study, 'trained', lambda method, index, seed: False)
+    monkeypatch.setattr(study, 'train', train)
+    monkeypatch.setattr(study, 'evaluate', evaluate)
+    monkeypatch.setattr(study, 'checkpoints', lambda work_dir: [(6, 'epoch_6.pth')])
+    study.do_run('BYOL', 1, 0, 1, 1)  # completes the search
+    if selected == 1:
+        study.do_run('BYOL', 1, 1, 1, 1)  # a seed of the selected config
+        assert read == [('byol_c1_s0', 'heldout', False), ('byol_c1_s0', 'test', True),
+                        ('byol_c1_s1', 'heldout', False), ('byol_c1_s1', 'test', True)]
+    else:
+        assert read == [('byol_c1_s0', 'heldout', False)]
+    reloaded = quality_bench.Study(str(tmp_path))
+    assert ('test' in reloaded.runs['byol_c1_s0']) == (selected == 1)
+
+
+def test_the_run_table_says_where_the_test_split_read_a_retrained_network():
+    def row(seed, retrained_knn):
+        return dict(id=f'byol_c0_s{seed}', method='BYOL', config=0, seed=seed, failed=False,
+                    options={}, heldout={'6': dict(knn=70.0, linear=71.0)},
+                    test={'6': dict(knn=69.0, linear=70.5)},
+                    heldout_retrained={'6': dict(knn=retrained_knn, linear=71.0)})
+    table = quality_bench.runs_table({'a': row(0, 70.0), 'b': row(1, 72.5)})
+    assert '| BYOL c0 seed 0 | base config | **70.00 / 71.00** | 69.00 / 70.50 |' in table
+    assert ('| BYOL c0 seed 1 | base config | **70.00 / 71.00** | 69.00 / 70.50 '
+            '(retrained; held-out 72.50 / 71.00) |') in table
