@@ -14,14 +14,15 @@ The targets, for each plugin method (Matrix-SSL, M-MAE) at its selected config:
    with 3 seeds neither is a significance test, and the strict one is the one a skeptical
    reader applies.
 
-A target whose split is not read yet (or whose runs lack their seeds) is ``pending``, never
-met. Where target 1 is missed, the reason is measured on the held-out curve (mean over
-seeds along the schedule): the gain per epoch over its last interval, and the epoch at
-which a line through the last two read-outs would reach the pixels' held-out read-out
-(``never`` when the curve is flat or falling). Under the studies' cosine schedule the
-learning rate anneals to zero over that last interval, so the rate describes this schedule,
-not what a longer one would add: read it with the curve's earlier intervals and with the
-other study (10k against 48k images), the second measured point.
+A target whose split is not read yet, or read for only some of the seeds (or whose runs
+lack their seeds) is ``pending``, never met. Where target 1 is missed, the reason is
+measured on the held-out curve (mean over seeds along the schedule): the gain per epoch
+over its last interval, and the epoch at which a line through the last two read-outs would
+reach the pixels' held-out read-out (``never`` when the curve is flat or falling). Under
+the studies' cosine schedule the learning rate anneals to zero over that last interval, so
+the rate describes this schedule, not what a longer one would add: read it with the
+curve's earlier intervals and with the other study (10k against 48k images), the second
+measured point.
 
 Input: ``quality_bench.Study.summary``; pure Python, no torch.
 """
@@ -76,6 +77,10 @@ def judge_floor(entry, floor, split, name):
         return 'pending', f'{name} not read on the {split} split yet'
     if not all(values.values()):
         return 'pending', f'the runs are not read on the {split} split yet'
+    seeds = len(entry['heldout_knn'])
+    if any(len(values[r]) < seeds for r in READOUTS):
+        return 'pending', (f'{min(len(v) for v in values.values())} of the {seeds} seeds '
+                           f'read on the {split} split so far')
     parts, met = [], True
     for readout in READOUTS:
         gap = mean(values[readout]) - floors[readout]

@@ -69,6 +69,21 @@ def test_an_unread_split_or_missing_seeds_is_pending_never_met(tmp_path):
     assert 'raw-pixel floor not read' in verdicts['Matrix-SSL', 'beats raw pixels']['text']
 
 
+def test_a_test_split_read_for_some_seeds_only_is_pending(tmp_path):
+    """The test read-outs arrive seed by seed (a retrained run each): one seed's read-out
+    is no verdict on the method's mean over three."""
+    def partly_read(row):
+        if row.get('method') == 'Matrix-SSL' and row.get('seed') in (1, 2):
+            row.pop('test', None)
+        return row
+    verdicts = judged(tmp_path, partly_read)
+    for target in ('beats raw pixels', 'beats random init'):
+        assert verdicts['Matrix-SSL', target]['status'] == 'pending', target
+        assert '1 of the 3 seeds read on the test split' in verdicts['Matrix-SSL', target][
+            'text']
+    assert verdicts['M-MAE', 'beats random init']['status'] != 'pending'
+
+
 @pytest.mark.parametrize('status', ['met', 'missed', 'pending'])
 def test_each_verdict_is_one_markdown_line(status):
     line = study_verdicts.format_verdicts(
