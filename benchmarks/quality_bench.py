@@ -144,8 +144,12 @@ class Study:
     """Runs, evaluations and the results file of one study directory."""
 
     def __init__(self, out_dir, quick=False, threads=None, label_free=False,
-                 grid_size=GRID_SIZE, study=DEFAULT_STUDY):
+                 grid_size=GRID_SIZE, study=DEFAULT_STUDY, overrides=None):
+        """``overrides``: config options every run of this study object trains with on top
+        of its grid entry (``schedule_bench.py``: a longer schedule of the selected
+        configs, in its own ``out_dir``)."""
         self.out_dir, self.quick, self.threads = out_dir, quick, threads
+        self.overrides = dict(overrides or {})
         self.study = study
         self.methods = STUDIES[study]['methods']
         self.grid_size = grid_size
@@ -213,6 +217,7 @@ class Study:
                             'train_dataloader.dataset.indices': QUICK['images'],
                             'default_hooks.checkpoint.interval': 1,
                             'default_hooks.logger.interval': 1})
+        options.update(self.overrides)
         command = [sys.executable, osp.join(REPO, 'tools/train.py'), self.config_path(method),
                    '--work-dir', work_dir, '--cfg-options',
                    *[f'{k}={v}' for k, v in options.items()]]
@@ -246,8 +251,9 @@ class Study:
     def trained(self, method, index, seed):
         """Whether this run's work dir already holds its complete last-epoch checkpoint."""
         from mssl_plugin.engine.checkpoint_files import is_complete_checkpoint
-        epochs = QUICK['epochs'] if self.quick else \
-            self.config(self.config_path(method)).train_cfg.max_epochs
+        epochs = self.overrides.get('train_cfg.max_epochs') or (
+            QUICK['epochs'] if self.quick else
+            self.config(self.config_path(method)).train_cfg.max_epochs)
         last = osp.join(self.out_dir, run_id(method, index, seed), f'epoch_{epochs}.pth')
         return osp.isfile(last) and is_complete_checkpoint(last)
 
@@ -412,6 +418,8 @@ class Study:
         row = dict(id=key, method=method, config=index, seed=seed, failed=False,
                    options=self.methods[method]['grid'][index], train_s=round(train_s),
                    work_dir=work_dir, heldout=self.evaluate(method, work_dir, 'heldout'))
+        if self.overrides:
+            row['overrides'] = self.overrides
         self.record(row)
         self.reload()  # this row may complete the method's search, and so its selection
         if self.selected(method) == index:
