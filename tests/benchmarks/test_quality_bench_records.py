@@ -247,3 +247,39 @@ def test_the_run_table_says_where_the_test_split_read_a_retrained_network():
     assert '| BYOL c0 seed 0 | base config | **70.00 / 71.00** | 69.00 / 70.50 |' in table
     assert ('| BYOL c0 seed 1 | base config | **70.00 / 71.00** | 69.00 / 70.50 '
             '(retrained; held-out 72.50 / 71.00) |') in table
+
+
+def test_a_run_whose_checkpoints_are_gone_is_retrained_for_its_test_read_out(tmp_path,
+                                                                             monkeypatch):
+    """The study moved machines: the test stage retrains the selected runs it has to read,
+    and records the retrained network's held-out read-outs at the end next to the
+    recorded ones."""
+    study = quality_bench.Study(str(tmp_path))
+    study.grid_size = 1
+    study.record(dict(id='mae_c0_s0', method='MAE', config=0, seed=0, failed=False,
+                      options=study.methods['MAE']['grid'][0],
+                      work_dir=str(tmp_path / 'gone' / 'mae_c0_s0'),
+                      heldout={'2': dict(knn=60.0, linear=61.0),
+                               '6': dict(knn=70.0, linear=71.0)}))
+    read, trained = [], []
+
+    def train(method, index, seed):
+        trained.append((method, index, seed))
+        work_dir = tmp_path / quality_bench.run_id(method, index, seed)
+        work_dir.mkdir()
+        return {}, 1.0, str(work_dir)
+
+    def evaluate(method, work_dir, split, last_only=False):
+        read.append((split, last_only))
+        return {'6': dict(knn=70.5 if split == 'heldout' else 69.0, linear=71.0)}
+    monkeypatch.setattr(study, 'train', train)
+    monkeypatch.setattr(study, 'evaluate', evaluate)
+    monkeypatch.setattr(study, 'floors', lambda: None)
+    study.test(['MAE'])
+    assert trained == [('MAE', 0, 0)]
+    assert read == [('heldout', True), ('test', True)]
+    row = quality_bench.Study(str(tmp_path)).runs['mae_c0_s0']
+    assert row['heldout_retrained'] == {'6': dict(knn=70.5, linear=71.0)}
+    assert row['test']['6']['knn'] == 69.0 and row['heldout']['6']['knn'] == 70.0
+    assert row['work_dir'] == str(tmp_path / 'mae_c0_s0')
+    assert '(retrained; held-out 70.50 / 71.00)' in quality_bench.runs_table({'r': row})
