@@ -107,8 +107,11 @@ def judge_family(method, summary, families):
             apart = gap > spread(mine) + spread(theirs)
             met &= apart
             above_each = gap > max(spread(mine), spread(theirs))
+            behind = -gap > spread(mine) + spread(theirs)
             how = ('apart' if apart else
-                   'bands touch, gap above each spread' if above_each else 'inside the spread')
+                   'bands touch, gap above each spread' if above_each else
+                   'inside the spread' if gap > 0 else
+                   'behind it, bands apart' if behind else 'behind it, inside the spread')
             parts.append(f'{READOUT_NAMES[readout]} vs {rival} {mean(mine):.2f} +- '
                          f'{spread(mine):.2f} / {mean(theirs):.2f} +- {spread(theirs):.2f} '
                          f'({how})')

@@ -89,3 +89,12 @@ def test_each_verdict_is_one_markdown_line(status):
     line = study_verdicts.format_verdicts(
         [dict(method='M-MAE', target='beats raw pixels (test)', status=status, text='x')])
     assert line == f'- **M-MAE**, beats raw pixels (test): **{status}**: x'
+
+
+def test_a_method_behind_a_baseline_is_said_to_be_behind(tmp_path):
+    """M-MAE's linear probe trails MAE's in the 10k study: 'inside the spread' alone would
+    read as a lead too small to count."""
+    family = judged(tmp_path)['M-MAE', 'beats its family by more than the seed spread']
+    assert 'linear vs MAE 79.53 +- 0.71 / 79.98 +- 0.53 (behind it, inside the spread)' \
+        in family['text']
+    assert 'linear vs U-MAE 79.53 +- 0.71 / 79.40 +- 0.26 (inside the spread)' in family['text']
