@@ -253,6 +253,22 @@ def test_results_run_tables_are_generated_from_the_committed_second_study(tmp_pa
         assert table in results, f'RESULTS.md 7.4 differs from the generated table:\n{table}'
 
 
+def test_results_give_the_longer_schedule_as_generated():
+    """RESULTS.md 7.8 is ``schedule_bench.py``'s table of the committed longer-schedule runs,
+    with the pixels' held-out floor of the committed study."""
+    schedule_bench = benchmarks_module('schedule_bench')
+    import json
+    path = os.path.join(REPO, 'benchmarks', 'results', 'schedule_fashion-mnist-48k-18e_runs.jsonl')
+    runs = {}
+    for line in open(path):
+        row = json.loads(line)
+        runs[row['id']] = row
+    table = schedule_bench.schedule_table(runs, schedule_bench.pixel_floor(
+        schedule_bench.COMMITTED))
+    results = read(os.path.join(REPO, 'benchmarks', 'RESULTS.md'))
+    assert table in results, f'RESULTS.md 7.8 differs from the generated table:\n{table}'
+
+
 @pytest.mark.parametrize('index', [0, 1], ids=['48k', '10k'])
 def test_the_study_guide_shows_each_study_as_generated(tmp_path, index):
     """The study guide's table of each committed study is its generated table."""
