@@ -140,6 +140,18 @@ def linear_readout(features, split):
     return round(linear_probe_top1(*features['bank'], *features[split]), 2)
 
 
+def read_results(path):
+    """A study's results file as id -> row; the last row of an id wins (a run is recorded
+    again with its test read-outs)."""
+    runs = {}
+    with open(path) as f:
+        for line in f:
+            if line.strip():
+                row = json.loads(line)
+                runs[row['id']] = row
+    return runs
+
+
 class Study:
     """Runs, evaluations and the results file of one study directory."""
 
@@ -166,11 +178,7 @@ class Study:
         """Read the results file again: another process of the study (one per core, or
         ``--stage floors``) may have recorded rows since; the last row of an id wins."""
         if osp.isfile(self.results_path):
-            with open(self.results_path) as f:
-                for line in f:
-                    if line.strip():
-                        row = json.loads(line)
-                        self.runs[row['id']] = row
+            self.runs.update(read_results(self.results_path))
 
     # -- data ---------------------------------------------------------------------------
     def datasets(self):

@@ -16,7 +16,6 @@ study's. Runs are recorded in ``<out-dir>/runs.jsonl`` as they end; a recorded r
 skipped and a stopped one resumes from its newest checkpoint (``quality_bench.Study``).
 """
 import argparse
-import json
 import os.path as osp
 import shutil
 import sys
@@ -72,13 +71,7 @@ def selected_configs(results_path, methods):
 
 def pixel_floor(results_path):
     """The raw pixels' held-out read-outs recorded in the study's results file, or None."""
-    pixels = None
-    with open(results_path) as f:
-        for line in f:
-            row = json.loads(line) if line.strip() else {}
-            if row.get('id') == 'floor_pixels':
-                pixels = row['heldout']  # the last record wins, as in the study
-    return pixels
+    return quality_bench.read_results(results_path).get('floor_pixels', {}).get('heldout')
 
 
 def schedule_table(runs, pixels=None):

@@ -257,12 +257,8 @@ def test_results_give_the_longer_schedule_as_generated():
     """RESULTS.md 7.8 is ``schedule_bench.py``'s table of the committed longer-schedule runs,
     with the pixels' held-out floor of the committed study."""
     schedule_bench = benchmarks_module('schedule_bench')
-    import json
     path = os.path.join(REPO, 'benchmarks', 'results', 'schedule_fashion-mnist-48k-18e_runs.jsonl')
-    runs = {}
-    for line in open(path):
-        row = json.loads(line)
-        runs[row['id']] = row
+    runs = benchmarks_module('quality_bench').read_results(path)
     table = schedule_bench.schedule_table(runs, schedule_bench.pixel_floor(
         schedule_bench.COMMITTED))
     results = read(os.path.join(REPO, 'benchmarks', 'RESULTS.md'))
